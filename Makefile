@@ -56,6 +56,7 @@ BINS		:= $(if $(LBCTL_OBJS),$(BUILD)/lbctl) $(if $(XLBD_OBJS),$(BUILD)/xlbd) \
 TEST_BINS	:= $(UNIT_BINS) $(if $(PKT_OBJS),$(BUILD)/tests/pkt_test)
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all deps check check-unit tests demo format install clean
 
 all: $(SKELS) $(LIBXLB) $(LIBPOLICY) $(BINS) $(BENCH_BINS)

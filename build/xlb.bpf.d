@@ -1,0 +1,3 @@
+build/xlb.tmp.o: bpf/xlb.bpf.c bpf/maps.h include/xlb/abi.h
+bpf/maps.h:
+include/xlb/abi.h:
