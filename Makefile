@@ -8,6 +8,7 @@
 #   user/xlbd/*.c        -> build/xlbd
 #   tools/xlb-sim/*.c    -> build/xlb-sim
 #   tools/bench/*.c      -> build/bench/<name>   (one tool per file)
+#   tools/bench/*.bpf.c  -> build/<name>.skel.h  (benchmark-only BPF: floors, wrappers)
 #   tests/unit/test_*.c  -> build/tests/test_<name> (one binary per file)
 #   tests/pkt/*.c        -> build/tests/pkt_test
 #   tests/lib/*.c        -> linked into every test binary
@@ -35,8 +36,9 @@ PKGS		:= libbpf libxdp libconfig jansson libmicrohttpd
 LDLIBS		:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
-BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BENCH_BPF_SRCS	:= $(wildcard tools/bench/*.bpf.c)
+SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS)) \
+		   $(patsubst tools/bench/%.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 
 objs		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS	:= $(call objs,$(wildcard user/lib/*.c))
@@ -47,7 +49,7 @@ SIM_OBJS	:= $(call objs,$(wildcard tools/xlb-sim/*.c))
 TLIB_OBJS	:= $(call objs,$(wildcard tests/lib/*.c))
 PKT_OBJS	:= $(call objs,$(wildcard tests/pkt/*.c))
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-BENCH_BINS	:= $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(wildcard tools/bench/*.c))
+BENCH_BINS	:= $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tools/bench/*.c)))
 
 LIBXLB		:= $(BUILD)/libxlb.a
 LIBPOLICY	:= $(BUILD)/libxlbpolicy.a
@@ -85,6 +87,11 @@ deps:
 
 # ---- BPF ------------------------------------------------------------------------
 $(BUILD)/%.tmp.o: bpf/%.bpf.c | $(BUILD)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -MT $@ -c $< -o $@
+
+# Benchmark-only programs (floors, wrappers): same pipeline, never shipped.
+$(BUILD)/%.tmp.o: tools/bench/%.bpf.c | $(BUILD)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -MT $@ -c $< -o $@
 

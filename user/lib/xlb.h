@@ -109,6 +109,8 @@ int xlb_vip_get(struct xlb *xlb, const struct xlb_vip_key *key,
 		struct xlb_vip_info *out);
 /* In a stable order (by id). */
 int xlb_vip_foreach(struct xlb *xlb, xlb_vip_cb cb, void *ctx);
+/* ring_size 0: XLB_RING_SIZE_DEFAULT; rebuilds the ring at the new size. */
+int xlb_vip_set_ring_size(struct xlb *xlb, const struct xlb_vip_key *key, __u32 ring_size);
 /* Rebuild and swap in the VIP's ring from its current backends. */
 int xlb_vip_rebuild(struct xlb *xlb, const struct xlb_vip_key *key);
 

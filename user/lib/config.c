@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Declarative configuration in libconfig format:
+ *
+ *   settings = { encap_src4 = "198.19.0.0"; encap_src6 = "fd00:786c:6200::"; };
+ *   vips = ( { proto = "tcp"; address = "198.18.0.10"; port = 80; sched = "maglev";
+ *              ring = 65537;
+ *              backends = ( { address = "198.18.1.10"; weight = 100; state = "active"; } ); } );
+ *
+ * Loading validates the whole file before touching anything, then applies
+ * the difference to the live state. Top-level keys other than settings and
+ * vips belong to other readers of the same file (xlbd) and are ignored.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include <libconfig.h>
+
+#include "internal.h"
+
+struct want_be {
+	struct xlb_addr addr;
+	__u16 weight;
+	enum xlb_backend_state state;
+};
+
+struct want_vip {
+	struct xlb_vip_key key;
+	enum xlb_sched sched;
+	__u32 ring;
+	struct want_be *be;
+	size_t n_be;
+};
+
+struct want {
+	bool has_src4, has_src6;
+	__u8 src4[4], src6[16];
+	struct want_vip *vips;
+	size_t n_vips;
+};
+
+static void want_free(struct want *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_vips; i++)
+		free(w->vips[i].be);
+	free(w->vips);
+}
+
+/* ---- save ------------------------------------------------------------------ */
+
+struct save_ctx {
+	struct xlb *xlb;
+	config_setting_t *vips;
+	config_setting_t *cur_backends;
+	int err;
+};
+
+static void set_str(config_setting_t *g, const char *name, const char *v)
+{
+	config_setting_set_string(config_setting_add(g, name, CONFIG_TYPE_STRING), v);
+}
+
+static void set_int(config_setting_t *g, const char *name, int v)
+{
+	config_setting_set_int(config_setting_add(g, name, CONFIG_TYPE_INT), v);
+}
+
+static int save_be_cb(const struct xlb_backend_info *bi, void *ctx)
+{
+	struct save_ctx *s = ctx;
+	config_setting_t *g = config_setting_add(s->cur_backends, NULL, CONFIG_TYPE_GROUP);
+	char a[INET6_ADDRSTRLEN];
+
+	set_str(g, "address", xlb_fmt_addr(&bi->addr, a, sizeof(a)));
+	set_int(g, "weight", bi->weight);
+	set_str(g, "state", xlb_state_name(bi->state));
+	return 0;
+}
+
+static int save_vip_cb(const struct xlb_vip_info *vi, void *ctx)
+{
+	struct save_ctx *s = ctx;
+	config_setting_t *g = config_setting_add(s->vips, NULL, CONFIG_TYPE_GROUP);
+	struct xlb_addr addr;
+	char a[INET6_ADDRSTRLEN];
+
+	memcpy(addr.addr, vi->key.addr, 16);
+	set_str(g, "proto", vi->key.proto == IPPROTO_TCP ? "tcp" : "udp");
+	set_str(g, "address", xlb_fmt_addr(&addr, a, sizeof(a)));
+	set_int(g, "port", ntohs(vi->key.port));
+	set_str(g, "sched", xlb_sched_name(vi->sched));
+	set_int(g, "ring", vi->ring_size);
+	s->cur_backends = config_setting_add(g, "backends", CONFIG_TYPE_LIST);
+	return xlb_backend_foreach(s->xlb, &vi->key, save_be_cb, s);
+}
+
+int xlb_config_save(struct xlb *xlb, FILE *f)
+{
+	struct save_ctx s = { .xlb = xlb };
+	config_setting_t *root, *set;
+	struct xlb_config c;
+	struct xlb_addr a = {};
+	char buf[INET6_ADDRSTRLEN];
+	config_t cfg;
+	int err;
+
+	err = xlb_config_get(xlb, &c);
+	if (err)
+		return err;
+	config_init(&cfg);
+	root = config_root_setting(&cfg);
+	set = config_setting_add(root, "settings", CONFIG_TYPE_GROUP);
+	a.addr[10] = a.addr[11] = 0xff;
+	memcpy(&a.addr[12], c.encap_src4, 4);
+	set_str(set, "encap_src4", xlb_fmt_addr(&a, buf, sizeof(buf)));
+	inet_ntop(AF_INET6, c.encap_src6, buf, sizeof(buf));
+	set_str(set, "encap_src6", buf);
+	s.vips = config_setting_add(root, "vips", CONFIG_TYPE_LIST);
+	err = xlb_vip_foreach(xlb, save_vip_cb, &s);
+	if (!err) {
+		config_write(&cfg, f);
+		if (fflush(f) || ferror(f))
+			err = xlb_errs(xlb, neg_errno(), "write configuration");
+	}
+	config_destroy(&cfg);
+	return err;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+struct vctx {
+	struct xlb *xlb;
+	const char *path;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int verr(struct vctx *v, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return xlb_errf(v->xlb, -EINVAL, "%s:%d: %s", v->path,
+			s ? config_setting_source_line(s) : 0, msg);
+}
+
+static bool key_in(const char *name, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (!strcmp(name, *keys))
+			return true;
+	return false;
+}
+
+/* Every member of group g must be one of keys. */
+static int check_keys(struct vctx *v, const config_setting_t *g, const char *what,
+		      const char *const *keys)
+{
+	int i, n;
+
+	if (!config_setting_is_group(g))
+		return verr(v, g, "%s must be a group { ... }", what);
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+
+		if (!key_in(config_setting_name(m), keys))
+			return verr(v, m, "%s: unknown key '%s'", what, config_setting_name(m));
+	}
+	return 0;
+}
+
+static int get_str(struct vctx *v, const config_setting_t *g, const char *name, bool required,
+		   const char **out)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+
+	*out = NULL;
+	if (!m)
+		return required ? verr(v, g, "missing '%s'", name) : 0;
+	if (config_setting_type(m) != CONFIG_TYPE_STRING)
+		return verr(v, m, "'%s' must be a string", name);
+	*out = config_setting_get_string(m);
+	return 0;
+}
+
+static int get_int(struct vctx *v, const config_setting_t *g, const char *name, bool required,
+		   long long lo, long long hi, long long *out, bool *found)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	long long x;
+
+	*found = false;
+	if (!m)
+		return required ? verr(v, g, "missing '%s'", name) : 0;
+	if (config_setting_type(m) == CONFIG_TYPE_INT)
+		x = config_setting_get_int(m);
+	else if (config_setting_type(m) == CONFIG_TYPE_INT64)
+		x = config_setting_get_int64(m);
+	else
+		return verr(v, m, "'%s' must be an integer", name);
+	if (x < lo || x > hi)
+		return verr(v, m, "bad %s %lld (allowed %lld..%lld)", name, x, lo, hi);
+	*out = x;
+	*found = true;
+	return 0;
+}
+
+static int parse_settings(struct vctx *v, const config_setting_t *g, struct want *w)
+{
+	static const char *const keys[] = { "encap_src4", "encap_src6", NULL };
+	const char *s;
+	struct xlb_addr a;
+	int err;
+
+	err = check_keys(v, g, "settings", keys);
+	if (err)
+		return err;
+	err = get_str(v, g, "encap_src4", false, &s);
+	if (err)
+		return err;
+	if (s) {
+		if (xlb_parse_addr(s, &a) || !xlb_addr_is_v4(&a))
+			return verr(v, config_setting_get_member(g, "encap_src4"),
+				    "bad encap_src4 '%s' (an IPv4 address)", s);
+		memcpy(w->src4, &a.addr[12], 4);
+		w->has_src4 = true;
+	}
+	err = get_str(v, g, "encap_src6", false, &s);
+	if (err)
+		return err;
+	if (s) {
+		if (xlb_parse_addr(s, &a) || xlb_addr_is_v4(&a))
+			return verr(v, config_setting_get_member(g, "encap_src6"),
+				    "bad encap_src6 '%s' (an IPv6 address)", s);
+		memcpy(w->src6, a.addr, 16);
+		w->has_src6 = true;
+	}
+	return 0;
+}
+
+static int parse_backend(struct vctx *v, const config_setting_t *g, struct want_vip *wv,
+			 struct want_be *out)
+{
+	static const char *const keys[] = { "address", "weight", "state", NULL };
+	char vb[64], ab[INET6_ADDRSTRLEN];
+	const char *s;
+	long long x;
+	bool found;
+	size_t i;
+	int err;
+
+	err = check_keys(v, g, "backend", keys);
+	if (err)
+		return err;
+	err = get_str(v, g, "address", true, &s);
+	if (err)
+		return err;
+	if (xlb_parse_addr(s, &out->addr))
+		return verr(v, config_setting_get_member(g, "address"), "bad address '%s'", s);
+	if (xlb_addr_is_v4(&out->addr) != xlb_addr_is_v4((const struct xlb_addr *)wv->key.addr))
+		return verr(v, config_setting_get_member(g, "address"),
+			    "backend %s on %s: address family differs from the vip's", s,
+			    xlb_fmt_vip(&wv->key, vb, sizeof(vb)));
+	out->weight = XLB_WEIGHT_DEFAULT;
+	err = get_int(v, g, "weight", false, 0, XLB_WEIGHT_MAX, &x, &found);
+	if (err)
+		return err;
+	if (found)
+		out->weight = x;
+	out->state = XLB_BACKEND_ACTIVE;
+	err = get_str(v, g, "state", false, &s);
+	if (err)
+		return err;
+	if (s && xlb_parse_state(s, &out->state))
+		return verr(v, config_setting_get_member(g, "state"),
+			    "unknown state '%s' (active, draining, standby)", s);
+	for (i = 0; i < wv->n_be; i++)
+		if (!memcmp(&wv->be[i].addr, &out->addr, sizeof(out->addr)))
+			return verr(v, g, "duplicate backend %s on %s",
+				    xlb_fmt_addr(&out->addr, ab, sizeof(ab)),
+				    xlb_fmt_vip(&wv->key, vb, sizeof(vb)));
+	return 0;
+}
+
+static int parse_vip(struct vctx *v, const config_setting_t *g, struct want *w,
+		     struct want_vip *out)
+{
+	static const char *const keys[] = { "proto", "address", "port", "sched", "ring",
+					    "backends", NULL };
+	const config_setting_t *bl;
+	struct xlb_addr a;
+	const char *s, *proto;
+	char vb[64];
+	long long x;
+	bool found;
+	size_t i;
+	int err, n, k;
+
+	memset(out, 0, sizeof(*out));
+	err = check_keys(v, g, "vip", keys);
+	if (err)
+		return err;
+	err = get_str(v, g, "proto", true, &proto);
+	if (err)
+		return err;
+	if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
+		return verr(v, config_setting_get_member(g, "proto"),
+			    "unknown proto '%s' (tcp, udp)", proto);
+	err = get_str(v, g, "address", true, &s);
+	if (err)
+		return err;
+	if (xlb_parse_addr(s, &a))
+		return verr(v, config_setting_get_member(g, "address"), "bad address '%s'", s);
+	err = get_int(v, g, "port", true, 1, 65535, &x, &found);
+	if (err)
+		return err;
+	memcpy(out->key.addr, a.addr, 16);
+	out->key.port = htons(x);
+	out->key.proto = strcmp(proto, "tcp") ? IPPROTO_UDP : IPPROTO_TCP;
+	out->sched = XLB_SCHED_MAGLEV;
+	err = get_str(v, g, "sched", false, &s);
+	if (err)
+		return err;
+	if (s && xlb_parse_sched(s, &out->sched))
+		return verr(v, config_setting_get_member(g, "sched"),
+			    "unknown sched '%s' (maglev, sh, rr, random)", s);
+	out->ring = XLB_RING_SIZE_DEFAULT;
+	err = get_int(v, g, "ring", false, 1, XLB_RING_SIZE_MAX, &x, &found);
+	if (err)
+		return err;
+	if (found) {
+		if (!xlb_ring_size_valid(x))
+			return verr(v, config_setting_get_member(g, "ring"),
+				    "ring %lld is not an allowed prime (1021, 4093, 16381, 65537, "
+				    "131071, 262139, 524287, 1048573)", x);
+		out->ring = x;
+	}
+	for (i = 0; i < w->n_vips; i++)
+		if (!memcmp(&w->vips[i].key, &out->key, sizeof(out->key)))
+			return verr(v, g, "duplicate vip %s",
+				    xlb_fmt_vip(&out->key, vb, sizeof(vb)));
+	bl = config_setting_get_member(g, "backends");
+	if (!bl)
+		return 0;
+	if (!config_setting_is_list(bl) && !config_setting_is_array(bl))
+		return verr(v, bl, "backends must be a list ( { ... }, ... )");
+	n = config_setting_length(bl);
+	if (n > XLB_MAX_BACKENDS)
+		return verr(v, bl, "more than %d backends", XLB_MAX_BACKENDS);
+	out->be = calloc(n ? n : 1, sizeof(*out->be));
+	if (!out->be)
+		return xlb_errf(v->xlb, -ENOMEM, "out of memory");
+	for (k = 0; k < n; k++) {
+		err = parse_backend(v, config_setting_get_elem(bl, k), out, &out->be[out->n_be]);
+		if (err)
+			return err;
+		out->n_be++;
+	}
+	return 0;
+}
+
+static int parse_file(struct vctx *v, config_t *cfg, struct want *w)
+{
+	const config_setting_t *root = config_root_setting(cfg), *s, *vl;
+	size_t total_be = 0;
+	int err, n, k;
+
+	s = config_setting_get_member(root, "settings");
+	if (s) {
+		err = parse_settings(v, s, w);
+		if (err)
+			return err;
+	}
+	vl = config_setting_get_member(root, "vips");
+	if (!vl)
+		return 0;
+	if (!config_setting_is_list(vl) && !config_setting_is_array(vl))
+		return verr(v, vl, "vips must be a list ( { ... }, ... )");
+	n = config_setting_length(vl);
+	if (n > XLB_MAX_VIPS)
+		return verr(v, vl, "more than %d vips", XLB_MAX_VIPS);
+	w->vips = calloc(n ? n : 1, sizeof(*w->vips));
+	if (!w->vips)
+		return xlb_errf(v->xlb, -ENOMEM, "out of memory");
+	for (k = 0; k < n; k++) {
+		err = parse_vip(v, config_setting_get_elem(vl, k), w, &w->vips[w->n_vips]);
+		w->n_vips++;	/* counted even on error so that want_free() frees it */
+		if (err)
+			return err;
+		total_be += w->vips[k].n_be;
+	}
+	if (total_be > XLB_MAX_BACKENDS)
+		return verr(v, vl, "%zu backends in all, at most %d", total_be, XLB_MAX_BACKENDS);
+	return 0;
+}
+
+/* ---- apply ------------------------------------------------------------------ */
+
+struct live_list {
+	struct xlb_vip_info *v;
+	size_t n;
+	struct xlb_backend_info *b;
+	size_t nb, capb;
+};
+
+static int live_vip_cb(const struct xlb_vip_info *vi, void *ctx)
+{
+	struct live_list *l = ctx;
+
+	l->v[l->n++] = *vi;
+	return 0;
+}
+
+static int live_be_cb(const struct xlb_backend_info *bi, void *ctx)
+{
+	struct live_list *l = ctx;
+
+	if (l->nb == l->capb)
+		return -ENOMEM;
+	l->b[l->nb++] = *bi;
+	return 0;
+}
+
+static const struct want_vip *want_find(const struct want *w, const struct xlb_vip_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_vips; i++)
+		if (!memcmp(&w->vips[i].key, k, sizeof(*k)))
+			return &w->vips[i];
+	return NULL;
+}
+
+static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xlb_vip_info *live,
+		     struct live_list *l)
+{
+	bool changed = false, found;
+	size_t i, j;
+	int err;
+
+	if (!live) {
+		err = xlb_vip_add(xlb, &wv->key, wv->sched, wv->ring);
+		if (err)
+			return err;
+	} else {
+		if (live->sched != wv->sched) {
+			err = xlb_vip_set_sched(xlb, &wv->key, wv->sched);
+			if (err)
+				return err;
+		}
+		if (live->ring_size != wv->ring) {
+			err = xlb_vip_set_ring_size(xlb, &wv->key, wv->ring);
+			if (err)
+				return err;
+		}
+	}
+	l->nb = 0;
+	err = xlb_backend_foreach(xlb, &wv->key, live_be_cb, l);
+	if (err)
+		return err;
+	/* removals first (frees ids), then changes, then additions */
+	for (j = 0; j < l->nb; j++) {
+		for (i = 0, found = false; i < wv->n_be && !found; i++)
+			found = !memcmp(&wv->be[i].addr, &l->b[j].addr, sizeof(struct xlb_addr));
+		if (!found) {
+			err = xlb_backend_del(xlb, &wv->key, &l->b[j].addr);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < wv->n_be; i++) {
+		const struct want_be *wb = &wv->be[i];
+
+		for (j = 0, found = false; j < l->nb && !found; j++)
+			found = !memcmp(&wb->addr, &l->b[j].addr, sizeof(struct xlb_addr));
+		if (found) {
+			const struct xlb_backend_info *lb = &l->b[j - 1];
+
+			if (lb->weight != wb->weight) {
+				err = xlb_backend_set_weight(xlb, &wv->key, &wb->addr, wb->weight);
+				if (err)
+					return err;
+			}
+			if (lb->state != wb->state) {
+				err = xlb_backend_set_state(xlb, &wv->key, &wb->addr, wb->state);
+				if (err)
+					return err;
+			}
+			continue;
+		}
+		err = xlb_backend_add_nr(xlb, &wv->key, &wb->addr, wb->weight, wb->state, NULL,
+					 false);
+		if (err)
+			return err;
+		changed = true;
+	}
+	return changed ? xlb_vip_rebuild(xlb, &wv->key) : 0;
+}
+
+static int apply(struct xlb *xlb, const struct want *w)
+{
+	struct live_list l = {};
+	struct xlb_config c;
+	size_t i;
+	int err;
+
+	if (w->has_src4 || w->has_src6) {
+		err = xlb_config_get(xlb, &c);
+		if (err)
+			return err;
+		if (w->has_src4)
+			memcpy(c.encap_src4, w->src4, 4);
+		if (w->has_src6)
+			memcpy(c.encap_src6, w->src6, 16);
+		err = xlb_config_set(xlb, &c);
+		if (err)
+			return err;
+	}
+	l.v = calloc(XLB_MAX_VIPS, sizeof(*l.v));
+	l.capb = XLB_MAX_BACKENDS;
+	l.b = calloc(l.capb, sizeof(*l.b));
+	if (!l.v || !l.b) {
+		err = xlb_errf(xlb, -ENOMEM, "out of memory");
+		goto out;
+	}
+	err = xlb_vip_foreach(xlb, live_vip_cb, &l);
+	if (err)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if (want_find(w, &l.v[i].key))
+			continue;
+		err = xlb_vip_del(xlb, &l.v[i].key);
+		if (err)
+			goto out;
+	}
+	for (i = 0; i < w->n_vips; i++) {
+		const struct xlb_vip_info *live = NULL;
+		size_t j;
+
+		for (j = 0; j < l.n && !live; j++)
+			if (!memcmp(&l.v[j].key, &w->vips[i].key, sizeof(struct xlb_vip_key)))
+				live = &l.v[j];
+		err = apply_vip(xlb, &w->vips[i], live, &l);
+		if (err)
+			goto out;
+	}
+out:
+	free(l.v);
+	free(l.b);
+	return err;
+}
+
+int xlb_config_load(struct xlb *xlb, const char *path)
+{
+	struct vctx v = { .xlb = xlb, .path = path };
+	struct want w = {};
+	config_t cfg;
+	int err;
+
+	config_init(&cfg);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			err = xlb_errs(xlb, -ENOENT, "%s", path);
+		else
+			err = xlb_errf(xlb, -EINVAL, "%s:%d: %s",
+				       config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				       config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	err = parse_file(&v, &cfg, &w);
+	if (!err)
+		err = apply(xlb, &w);
+out:
+	want_free(&w);
+	config_destroy(&cfg);
+	return err;
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * libxlb core: logging, error messages, open/close and pinning.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "internal.h"
+#include "xlb.skel.h"
+
+#define BPFFS_ROOT	"/sys/fs/bpf"
+
+const struct xlb_map_def xlb_map_defs[M_MAX] = {
+	[M_VIPS]	= { "xlb_vips", sizeof(struct xlb_vip_key), sizeof(struct xlb_vip) },
+	[M_VIP_ADDRS]	= { "xlb_vip_addrs", sizeof(struct xlb_addr), sizeof(__u32) },
+	[M_RINGS]	= { "xlb_rings", sizeof(__u32), sizeof(__u32) },
+	[M_BACKENDS]	= { "xlb_backends", sizeof(__u32), sizeof(struct xlb_backend) },
+	[M_CONNS]	= { "xlb_conns", sizeof(struct xlb_flow), sizeof(struct xlb_conn) },
+	[M_RR]		= { "xlb_rr", sizeof(__u32), sizeof(__u32) },
+	[M_TX_PORTS]	= { "xlb_tx_ports", sizeof(__u32), sizeof(__u32) },
+	[M_CONFIG]	= { "xlb_config", sizeof(__u32), sizeof(struct xlb_config) },
+	[M_STATS]	= { "xlb_stats", sizeof(__u32), sizeof(struct xlb_counter) },
+	[M_VIP_STATS]	= { "xlb_vip_stats", sizeof(__u32), sizeof(struct xlb_vip_stats) },
+	[M_BE_STATS]	= { "xlb_be_stats", sizeof(__u32), sizeof(struct xlb_backend_stats) },
+};
+
+/* ---- logging ------------------------------------------------------------- */
+
+static xlb_log_fn log_fn;
+
+void xlb_log(enum xlb_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_fn)
+		return;
+	va_start(ap, fmt);
+	log_fn(level, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf is chatty at WARN for things we handle (probes): demote a level. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!log_fn || level == LIBBPF_DEBUG)
+		return 0;
+	log_fn(level == LIBBPF_WARN ? XLB_LOG_INFO : XLB_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	if (!log_fn || level == LIBXDP_DEBUG)
+		return 0;
+	log_fn(level == LIBXDP_WARN ? XLB_LOG_INFO : XLB_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+void xlb_set_log(xlb_log_fn fn)
+{
+	log_fn = fn;
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static char open_err[512];
+
+static int vseterr(char *buf, size_t len, int err, bool with_strerror,
+		   const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, len, fmt, ap);
+
+	if (with_strerror && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, ": %s", strerror(err < 0 ? -err : err));
+	return err;
+}
+
+int xlb_errf(struct xlb *xlb, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(xlb ? xlb->err : open_err, xlb ? sizeof(xlb->err) : sizeof(open_err),
+		err, false, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int xlb_errs(struct xlb *xlb, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(xlb ? xlb->err : open_err, xlb ? sizeof(xlb->err) : sizeof(open_err),
+		err, true, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *xlb_errmsg(const struct xlb *xlb)
+{
+	return xlb ? xlb->err : open_err;
+}
+
+const char *xlb_open_errmsg(void)
+{
+	return open_err;
+}
+
+int xlb_prog_fd(const struct xlb *xlb)
+{
+	return xlb->prog_fd;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+int xlb_array_read_all(int fd, __u32 max, size_t vsize, void *buf)
+{
+	__u32 *keys, out_batch = 0, count, done = 0, k;
+	bool first = true;
+	int err = 0;
+
+	keys = calloc(max, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* One syscall instead of max; fall back to lookups if batching fails. */
+	while (done < max) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		count = max - done;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &out_batch, &out_batch,
+					   keys + done, (char *)buf + done * vsize,
+					   &count, &opts);
+		first = false;
+		done += count;
+		if (err) {
+			if (errno == ENOENT && done == max) {
+				err = 0;
+				break;
+			}
+			break;
+		}
+	}
+	if (err || done != max) {
+		for (k = 0; k < max; k++) {
+			if (bpf_map_lookup_elem(fd, &k, (char *)buf + k * vsize)) {
+				err = neg_errno();
+				goto out;
+			}
+		}
+		err = 0;
+	}
+out:
+	free(keys);
+	return err;
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs(BPFFS_ROOT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
+		return neg_errno();
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX], *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return neg_errno();
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return neg_errno();
+	return 0;
+}
+
+static void pin_path(const struct xlb *xlb, int m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", xlb->pin_dir, xlb_map_defs[m].name);
+}
+
+static bool pins_exist(const struct xlb *xlb)
+{
+	char path[PATH_MAX];
+
+	pin_path(xlb, M_VIPS, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+void xlb_unpin_all(struct xlb *xlb)
+{
+	char path[PATH_MAX];
+	int m;
+
+	for (m = 0; m < M_MAX; m++) {
+		pin_path(xlb, m, path, sizeof(path));
+		unlink(path);
+	}
+	rmdir(xlb->pin_dir);
+}
+
+static int check_map(struct xlb *xlb, int m, int fd, const char *what)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return xlb_errs(xlb, neg_errno(), "%s: map info", what);
+	if (info.key_size != xlb_map_defs[m].key_size ||
+	    info.value_size != xlb_map_defs[m].value_size)
+		return xlb_errf(xlb, -EPROTO,
+				"%s: key/value size %u/%u, this xlb expects %u/%u (ABI %d): "
+				"remove the old pins or use a matching lbctl",
+				what, info.key_size, info.value_size,
+				xlb_map_defs[m].key_size, xlb_map_defs[m].value_size,
+				XLB_ABI_VERSION);
+	return 0;
+}
+
+static int open_pinned(struct xlb *xlb)
+{
+	char path[PATH_MAX];
+	int m, fd, err;
+
+	for (m = 0; m < M_MAX; m++) {
+		pin_path(xlb, m, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = neg_errno();
+			if (err == -ENOENT && m == M_VIPS)
+				return xlb_errf(xlb, -ENOENT,
+						"no xlb state under %s (run 'lbctl prog attach DEV' first)",
+						xlb->pin_dir);
+			return xlb_errs(xlb, err, "%s", path);
+		}
+		xlb->fds[m] = fd;
+		err = check_map(xlb, m, fd, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct bpf_map *skel_map(struct xlb_bpf *skel, int m)
+{
+	struct bpf_map *maps[M_MAX] = {
+		[M_VIPS] = skel->maps.xlb_vips,
+		[M_VIP_ADDRS] = skel->maps.xlb_vip_addrs,
+		[M_RINGS] = skel->maps.xlb_rings,
+		[M_BACKENDS] = skel->maps.xlb_backends,
+		[M_CONNS] = skel->maps.xlb_conns,
+		[M_RR] = skel->maps.xlb_rr,
+		[M_TX_PORTS] = skel->maps.xlb_tx_ports,
+		[M_CONFIG] = skel->maps.xlb_config,
+		[M_STATS] = skel->maps.xlb_stats,
+		[M_VIP_STATS] = skel->maps.xlb_vip_stats,
+		[M_BE_STATS] = skel->maps.xlb_be_stats,
+	};
+	return maps[m];
+}
+
+int xlb_load_prog(struct xlb *xlb, struct xlb_bpf **out)
+{
+	struct xlb_bpf *skel;
+	int m, err;
+
+	skel = xlb_bpf__open();
+	if (!skel)
+		return xlb_errs(xlb, neg_errno(), "open balancer object");
+	for (m = 0; m < M_MAX; m++) {
+		err = bpf_map__reuse_fd(skel_map(skel, m), xlb->fds[m]);
+		if (err) {
+			xlb_errs(xlb, err, "reuse map %s", xlb_map_defs[m].name);
+			goto out_destroy;
+		}
+	}
+	err = xlb_bpf__load(skel);
+	if (err) {
+		xlb_errs(xlb, err, "load balancer program");
+		goto out_destroy;
+	}
+	*out = skel;
+	return 0;
+out_destroy:
+	xlb_bpf__destroy(skel);
+	return err;
+}
+
+static int init_config(struct xlb *xlb)
+{
+	struct xlb_config cfg = {
+		.encap_src4 = XLB_ENCAP_SRC4_DEFAULT,
+		.encap_src6 = XLB_ENCAP_SRC6_DEFAULT,
+	};
+	__u32 k = 0;
+
+	if (bpf_map_update_elem(xlb->fds[M_CONFIG], &k, &cfg, BPF_ANY))
+		return xlb_errs(xlb, neg_errno(), "initialise xlb_config");
+	return 0;
+}
+
+static int load_fresh(struct xlb *xlb, __u32 conn_max)
+{
+	struct xlb_bpf *skel;
+	int m, err;
+
+	skel = xlb_bpf__open();
+	if (!skel)
+		return xlb_errs(xlb, neg_errno(), "open balancer object");
+	err = bpf_map__set_max_entries(skel->maps.xlb_conns, conn_max ? conn_max : XLB_MAX_CONNS);
+	if (err) {
+		xlb_errs(xlb, err, "set connection table size %u", conn_max);
+		goto out_destroy;
+	}
+	err = xlb_bpf__load(skel);
+	if (err) {
+		xlb_errs(xlb, err, "load balancer program");
+		goto out_destroy;
+	}
+	for (m = 0; m < M_MAX; m++) {
+		xlb->fds[m] = fcntl(bpf_map__fd(skel_map(skel, m)), F_DUPFD_CLOEXEC, 3);
+		if (xlb->fds[m] < 0) {
+			err = xlb_errs(xlb, neg_errno(), "dup map fd");
+			goto out_destroy;
+		}
+	}
+	xlb->skel = skel;
+	xlb->prog_fd = bpf_program__fd(skel->progs.xlb_ingress);
+	return init_config(xlb);
+out_destroy:
+	xlb_bpf__destroy(skel);
+	return err;
+}
+
+static int pin_all(struct xlb *xlb)
+{
+	char path[PATH_MAX];
+	int m, err;
+
+	err = mkdir_p(xlb->pin_dir);
+	if (err)
+		return xlb_errs(xlb, err, "create pin directory %s", xlb->pin_dir);
+	for (m = 0; m < M_MAX; m++) {
+		pin_path(xlb, m, path, sizeof(path));
+		if (bpf_obj_pin(xlb->fds[m], path)) {
+			err = xlb_errs(xlb, neg_errno(), "pin %s", path);
+			goto out_unpin;
+		}
+		if (chmod(path, 0600)) {
+			err = xlb_errs(xlb, neg_errno(), "chmod %s", path);
+			goto out_unpin;
+		}
+	}
+	return 0;
+out_unpin:
+	xlb_unpin_all(xlb);
+	return err;
+}
+
+int xlb_open(struct xlb **out, const struct xlb_open_opts *opts)
+{
+	struct xlb_open_opts def = { .mode = XLB_OPEN_PINNED };
+	const char *dir;
+	struct xlb *xlb;
+	int m, err;
+
+	if (!opts)
+		opts = &def;
+	open_err[0] = '\0';
+	xlb = calloc(1, sizeof(*xlb));
+	if (!xlb)
+		return xlb_errf(NULL, -ENOMEM, "out of memory");
+	for (m = 0; m < M_MAX; m++)
+		xlb->fds[m] = -1;
+	xlb->prog_fd = -1;
+	xlb->mode = opts->mode;
+	dir = opts->pin_dir;
+	if (!dir || !*dir)
+		dir = getenv(XLB_PIN_DIR_ENV);
+	if (!dir || !*dir)
+		dir = XLB_PIN_DIR_DEFAULT;
+	if (strlen(dir) >= sizeof(xlb->pin_dir) - 16) {
+		err = xlb_errf(NULL, -ENAMETOOLONG, "pin directory %s: name too long", dir);
+		free(xlb);
+		return err;
+	}
+	snprintf(xlb->pin_dir, sizeof(xlb->pin_dir), "%s", dir);
+	/* strip trailing slashes: paths are built as dir/name */
+	for (m = strlen(xlb->pin_dir); m > 1 && xlb->pin_dir[m - 1] == '/'; m--)
+		xlb->pin_dir[m - 1] = '\0';
+
+	switch (opts->mode) {
+	case XLB_OPEN_UNPINNED:
+		err = load_fresh(xlb, opts->conn_max);
+		break;
+	case XLB_OPEN_PINNED:
+		ensure_bpffs();	/* no bpffs: no pins, open_pinned says so */
+		err = open_pinned(xlb);
+		break;
+	case XLB_OPEN_CREATE:
+		err = ensure_bpffs();
+		if (err) {
+			xlb_errs(xlb, err, "mount bpffs at %s", BPFFS_ROOT);
+			break;
+		}
+		if (pins_exist(xlb)) {
+			err = open_pinned(xlb);
+			break;
+		}
+		err = load_fresh(xlb, opts->conn_max);
+		if (!err)
+			err = pin_all(xlb);
+		break;
+	default:
+		err = xlb_errf(xlb, -EINVAL, "open: unknown mode %d", opts->mode);
+	}
+	if (err) {
+		snprintf(open_err, sizeof(open_err), "%s", xlb->err);
+		xlb_close(xlb);
+		return err;
+	}
+	*out = xlb;
+	return 0;
+}
+
+void xlb_close(struct xlb *xlb)
+{
+	int m;
+
+	if (!xlb)
+		return;
+	for (m = 0; m < M_MAX; m++)
+		if (xlb->fds[m] >= 0)
+			close(xlb->fds[m]);
+	xlb_bpf__destroy(xlb->skel);
+	free(xlb);
+}
