@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * lbctl conn: the connection table (flow -> backend), read only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "lbctl.h"
+
+static const char conn_help[] =
+	"Usage: lbctl conn show [VIP] [limit N]\n"
+	"       lbctl conn help\n"
+	"\n"
+	"VIP := { tcp | udp } ADDR:PORT    (IPv6 in brackets: tcp [fd00::10]:443)\n"
+	"Lists flows (client, VIP, backend), at most N (default 100). The table is\n"
+	"an LRU: idle flows are evicted by new ones.\n";
+
+struct conn_walk {
+	struct lbctl_ctx *c;
+	json_t *arr;
+	unsigned long limit, n;
+	bool truncated;
+	struct xlb_addr *be_addr;	/* by backend id */
+	bool *be_known;
+};
+
+static int be_index(const struct xlb_backend_info *b, void *ctx)
+{
+	struct conn_walk *w = ctx;
+
+	if (b->id < XLB_MAX_BACKENDS) {
+		w->be_addr[b->id] = b->addr;
+		w->be_known[b->id] = true;
+	}
+	return 0;
+}
+
+static int conn_one(const struct xlb_flow *f, const struct xlb_conn *cn, void *ctx)
+{
+	char client[LBCTL_ADDR_LEN], vip[LBCTL_VIP_LEN], be[LBCTL_ADDR_LEN];
+	struct conn_walk *w = ctx;
+	struct xlb_vip_key key = {};
+
+	if (w->n >= w->limit) {
+		w->truncated = true;
+		return 1;	/* stop the walk */
+	}
+	w->n++;
+	memcpy(key.addr, f->dst, sizeof(key.addr));
+	key.port = f->dport;
+	key.proto = f->proto;
+	lbctl_fmt_vip(&key, vip, sizeof(vip));
+	lbctl_fmt_addr(f->src, client, sizeof(client));
+	if (cn->backend_id < XLB_MAX_BACKENDS && w->be_known[cn->backend_id])
+		lbctl_fmt_addr(w->be_addr[cn->backend_id].addr, be, sizeof(be));
+	else
+		snprintf(be, sizeof(be), "(deleted)");
+
+	if (w->arr) {
+		json_t *o = json_object();
+
+		lbctl_jset(o, "proto", json_string(lbctl_proto_name(f->proto)));
+		lbctl_jset(o, "client_address", json_string(client));
+		lbctl_jset(o, "client_port", json_integer(ntohs(f->sport)));
+		lbctl_jset(o, "vip", json_string(vip));
+		lbctl_jset(o, "vip_id", json_integer(cn->vip_id));
+		lbctl_jset(o, "backend_id", json_integer(cn->backend_id));
+		lbctl_jset(o, "backend", json_string(be));
+		json_array_append_new(w->arr, o);
+	} else {
+		char cl[LBCTL_ADDR_LEN + 10];
+		bool v6 = strchr(client, ':') != NULL;
+
+		snprintf(cl, sizeof(cl), "%s%s%s:%u", v6 ? "[" : "", client, v6 ? "]" : "",
+			 ntohs(f->sport));
+		printf("%-30s -> %-30s backend %s (id %u)\n", cl, vip, be, cn->backend_id);
+	}
+	return 0;
+}
+
+static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
+{
+	struct conn_walk w = { .c = c, .limit = a->limit };
+	int err;
+
+	w.be_addr = calloc(XLB_MAX_BACKENDS, sizeof(*w.be_addr));
+	w.be_known = calloc(XLB_MAX_BACKENDS, sizeof(*w.be_known));
+	if (!w.be_addr || !w.be_known) {
+		err = lbctl_fail(c, ENOMEM, "list flows: out of memory");
+		goto out_free;
+	}
+	err = xlb_backend_foreach(c->xlb, NULL, be_index, &w);
+	if (err) {
+		err = lbctl_fail_xlb(c, err, "list backends");
+		goto out_free;
+	}
+	if (c->out) {
+		w.arr = json_array();
+		lbctl_jset(c->out, "conns", w.arr);
+	}
+	err = xlb_conn_foreach(c->xlb, a->have_vip ? &a->vip : NULL, conn_one, &w);
+	if (err < 0) {
+		err = lbctl_fail_xlb(c, err, "list flows");
+		goto out_free;
+	}
+	err = 0;
+	if (c->out)
+		lbctl_jset(c->out, "truncated", json_boolean(w.truncated));
+	else if (w.truncated)
+		printf("(stopped at limit %lu)\n", w.limit);
+out_free:
+	free(w.be_addr);
+	free(w.be_known);
+	return err;
+}
+
+static const struct lbctl_cmd conn_cmds[] = {
+	{ "show", "v", KW_LIMIT, 0, "read the connection table", do_show },
+	{}
+};
+
+const struct lbctl_object lbctl_conn_obj = {
+	.name = "conn",
+	.help = conn_help,
+	.cmds = conn_cmds,
+	.default_cmd = "show",
+};
