@@ -124,12 +124,33 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, char *why, size
 	}
 	*ifindex = oif;
 
+	/* An entry that is usable (or fixed by the operator) is left alone:
+	 * NTF_USE on a PERMANENT entry turns it INCOMPLETE on 6.x kernels. */
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.nh.nlmsg_type = RTM_GETNEIGH;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 2;
+	req.nd.ndm_family = family;
+	req.nd.ndm_ifindex = oif;
+	add_attr(&req.nh, NDA_DST, have_gw ? gw : dst, alen);
+	n = nl_talk(fd, &req.nh, buf, sizeof(buf));
+	if (n > 0 && ((struct nlmsghdr *)buf)->nlmsg_type == RTM_NEWNEIGH) {
+		struct ndmsg *nd = NLMSG_DATA((struct nlmsghdr *)buf);
+
+		if (nd->ndm_state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE |
+				     NUD_STALE | NUD_DELAY | NUD_PROBE)) {
+			err = 0;
+			goto out;
+		}
+	}
+
 	/* ip neigh add ADDR dev OIF + NTF_USE: create and start resolution */
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
 	req.nh.nlmsg_type = RTM_NEWNEIGH;
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
-	req.nh.nlmsg_seq = 2;
+	req.nh.nlmsg_seq = 3;
 	req.nd.ndm_family = family;
 	req.nd.ndm_ifindex = oif;
 	req.nd.ndm_state = NUD_NONE;
