@@ -64,16 +64,6 @@ int lbctl_match(const char *word, const char *const *names, size_t n,
 	return found;
 }
 
-const char *lbctl_sched_name(enum xlb_sched s)
-{
-	return (unsigned int)s < XLB_SCHED_MAX ? sched_names[s] : "unknown";
-}
-
-const char *lbctl_state_name(enum xlb_backend_state s)
-{
-	return (unsigned int)s < XLB_BACKEND_STATE_MAX ? state_names[s] : "unknown";
-}
-
 const char *lbctl_mode_name(enum xlb_attach_mode m)
 {
 	switch (m) {
@@ -88,9 +78,10 @@ const char *lbctl_mode_name(enum xlb_attach_mode m)
 
 bool lbctl_vip_is_v6(const struct xlb_vip_key *key)
 {
-	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct xlb_addr a;
 
-	return memcmp(key->addr, v4mapped, sizeof(v4mapped)) != 0;
+	memcpy(a.addr, key->addr, sizeof(a.addr));
+	return !xlb_addr_is_v4(&a);
 }
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
@@ -124,84 +115,17 @@ int lbctl_parse_u32(const char *s, unsigned long min, unsigned long max,
 /* Addresses are 16 bytes, IPv4 as ::ffff:a.b.c.d (abi.h). */
 static int parse_addr(const char *s, struct xlb_addr *out, bool *v6)
 {
-	struct in_addr a4;
+	int err = xlb_parse_addr(s, out);
 
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		out->addr[10] = 0xff;
-		out->addr[11] = 0xff;
-		memcpy(&out->addr[12], &a4, 4);
-		*v6 = false;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, out->addr) == 1) {
-		*v6 = true;
-		return 0;
-	}
-	return -EINVAL;
+	if (!err)
+		*v6 = !xlb_addr_is_v4(out);
+	return err;
 }
 
 int lbctl_parse_vip(const char *proto, const char *addr_port, struct xlb_vip_key *key,
 		    char *err, size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s, *colon;
-	unsigned long port;
-	struct xlb_addr addr;
-	bool v6, bracketed = addr_port[0] == '[';
-	size_t hlen;
-
-	memset(key, 0, sizeof(*key));
-	if (!strcmp(proto, "tcp"))
-		key->proto = IPPROTO_TCP;
-	else if (!strcmp(proto, "udp"))
-		key->proto = IPPROTO_UDP;
-	else
-		return fail(err, errlen, -EINVAL,
-			    "bad VIP protocol '%s': must be tcp or udp", proto);
-
-	if (bracketed) {
-		const char *close = strchr(addr_port, ']');
-
-		if (!close || close[1] != ':')
-			return fail(err, errlen, -EINVAL,
-				    "bad VIP '%s': expected [IPV6]:PORT", addr_port);
-		hlen = close - addr_port - 1;
-		port_s = close + 2;
-		addr_port++;
-	} else {
-		colon = strrchr(addr_port, ':');
-		if (!colon)
-			return fail(err, errlen, -EINVAL,
-				    "bad VIP '%s': expected ADDR:PORT", addr_port);
-		if (memchr(addr_port, ':', colon - addr_port))
-			return fail(err, errlen, -EINVAL,
-				    "bad VIP '%s': IPv6 addresses go in brackets, [ADDR]:PORT",
-				    addr_port);
-		hlen = colon - addr_port;
-		port_s = colon + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return fail(err, errlen, -EINVAL, "bad VIP address '%.*s': %s",
-			    (int)(hlen < 64 ? hlen : 64), addr_port,
-			    hlen ? "too long" : "missing");
-	memcpy(host, addr_port, hlen);
-	host[hlen] = '\0';
-	if (parse_addr(host, &addr, &v6))
-		return fail(err, errlen, -EINVAL,
-			    "bad VIP address '%s': not an IPv4 or IPv6 address", host);
-	if (v6 && !bracketed)
-		return fail(err, errlen, -EINVAL,
-			    "bad VIP '%s': IPv6 addresses go in brackets", host);
-	if (!v6 && bracketed)
-		return fail(err, errlen, -EINVAL,
-			    "bad VIP '[%s]': brackets are for IPv6 addresses only", host);
-	if (lbctl_parse_u32(port_s, 1, 65535, &port))
-		return fail(err, errlen, -EINVAL,
-			    "bad VIP port '%s': must be an integer 1-65535", port_s);
-	memcpy(key->addr, addr.addr, sizeof(key->addr));
-	key->port = htons(port);
-	return 0;
+	return xlb_parse_vip_msg(proto, addr_port, key, err, errlen);
 }
 
 static int parse_name(const char *s, const char *const *names, size_t n)

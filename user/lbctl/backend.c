@@ -28,7 +28,7 @@ json_t *lbctl_backend_json(const struct xlb_backend_info *b)
 	lbctl_jset(o, "id", json_integer(b->id));
 	lbctl_jset(o, "address", json_string(lbctl_fmt_addr(b->addr.addr, addr, sizeof(addr))));
 	lbctl_jset(o, "weight", json_integer(b->weight));
-	lbctl_jset(o, "state", json_string(lbctl_state_name(b->state)));
+	lbctl_jset(o, "state", json_string(xlb_state_name(b->state)));
 	return o;
 }
 
@@ -38,7 +38,7 @@ static void backend_plain(const struct xlb_backend_info *b)
 
 	printf("%-28s id %-5u %-24s weight %-5u %s\n", lbctl_fmt_vip(&b->vip, vip, sizeof(vip)),
 	       b->id, lbctl_fmt_addr(b->addr.addr, addr, sizeof(addr)), b->weight,
-	       lbctl_state_name(b->state));
+	       xlb_state_name(b->state));
 }
 
 static int backend_show_one(const struct xlb_backend_info *b, void *ctx)

@@ -141,8 +141,6 @@ int lbctl_parse_vip(const char *proto, const char *addr_port, struct xlb_vip_key
 int lbctl_parse_u32(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *out);
 const char *lbctl_mode_name(enum xlb_attach_mode m);
-const char *lbctl_sched_name(enum xlb_sched s);
-const char *lbctl_state_name(enum xlb_backend_state s);
 bool lbctl_vip_is_v6(const struct xlb_vip_key *key);
 
 /* ---- output.c ---------------------------------------------------------- */

@@ -168,7 +168,7 @@ static json_t *show_json(const struct snap *s)
 			lbctl_jset(bo, "address", json_string(lbctl_fmt_addr(b->info.addr.addr,
 									   addr, sizeof(addr))));
 			lbctl_jset(bo, "id", json_integer(b->info.id));
-			lbctl_jset(bo, "state", json_string(lbctl_state_name(b->info.state)));
+			lbctl_jset(bo, "state", json_string(xlb_state_name(b->info.state)));
 			lbctl_jset(bo, "packets", json_integer(b->st.packets));
 			lbctl_jset(bo, "bytes", json_integer(b->st.bytes));
 			lbctl_jset(bo, "new_flows", json_integer(b->st.new_flows));
@@ -203,7 +203,7 @@ static void show_plain(const struct snap *s)
 
 			printf("  backend %s (id %u, %s): packets %llu bytes %llu new_flows %llu\n",
 			       lbctl_fmt_addr(b->info.addr.addr, addr, sizeof(addr)), b->info.id,
-			       lbctl_state_name(b->info.state),
+			       xlb_state_name(b->info.state),
 			       (unsigned long long)b->st.packets,
 			       (unsigned long long)b->st.bytes,
 			       (unsigned long long)b->st.new_flows);

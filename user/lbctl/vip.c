@@ -29,7 +29,7 @@ json_t *lbctl_vip_json(const struct xlb_vip_info *v)
 	lbctl_jset(o, "proto", json_string(lbctl_proto_name(v->key.proto)));
 	lbctl_jset(o, "address", json_string(lbctl_fmt_addr(v->key.addr, addr, sizeof(addr))));
 	lbctl_jset(o, "port", json_integer(ntohs(v->key.port)));
-	lbctl_jset(o, "sched", json_string(lbctl_sched_name(v->sched)));
+	lbctl_jset(o, "sched", json_string(xlb_sched_name(v->sched)));
 	lbctl_jset(o, "ring_size", json_integer(v->ring_size));
 	lbctl_jset(o, "id", json_integer(v->id));
 	lbctl_jset(o, "backends", json_integer(v->n_backends));
@@ -42,7 +42,7 @@ static void vip_plain(const struct xlb_vip_info *v)
 	char vip[LBCTL_VIP_LEN];
 
 	printf("%-28s id %-4u sched %-7s ring %-8u backends %u (%u active)\n",
-	       lbctl_fmt_vip(&v->key, vip, sizeof(vip)), v->id, lbctl_sched_name(v->sched),
+	       lbctl_fmt_vip(&v->key, vip, sizeof(vip)), v->id, xlb_sched_name(v->sched),
 	       v->ring_size, v->n_backends, v->n_active);
 }
 

@@ -3,6 +3,8 @@
  * Parsers and formatters shared by lbctl, xlbd, config files and tests.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,20 @@ int xlb_parse_addr(const char *s, struct xlb_addr *out)
 	return -EINVAL;
 }
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 static int parse_port(const char *s, __u16 *port)
 {
 	unsigned long v;
@@ -66,51 +82,69 @@ static int parse_port(const char *s, __u16 *port)
 	return 0;
 }
 
-int xlb_parse_vip(const char *proto, const char *addr_port, struct xlb_vip_key *out)
+int xlb_parse_vip_msg(const char *proto, const char *addr_port, struct xlb_vip_key *out,
+		      char *err, size_t errlen)
 {
-	char buf[INET6_ADDRSTRLEN + 16];
+	char host[INET6_ADDRSTRLEN + 2];
+	bool bracketed, v6;
+	const char *port_s, *colon, *close;
 	struct xlb_addr a;
-	const char *port_s;
+	size_t hlen;
 	__u16 port;
-	char *p;
 	__u8 pr;
 
 	if (!proto || !addr_port || !out)
-		return -EINVAL;
+		return fail(err, errlen, "missing VIP");
 	if (!strcmp(proto, "tcp"))
 		pr = IPPROTO_TCP;
 	else if (!strcmp(proto, "udp"))
 		pr = IPPROTO_UDP;
 	else
-		return -EINVAL;
-	if (strlen(addr_port) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, addr_port);
-	if (buf[0] == '[') {
-		p = strchr(buf, ']');
-		if (!p || p[1] != ':')
-			return -EINVAL;
-		*p = '\0';
-		port_s = p + 2;
-		if (xlb_parse_addr(buf + 1, &a) || xlb_addr_is_v4(&a))
-			return -EINVAL;
+		return fail(err, errlen, "bad VIP protocol '%s': must be tcp or udp", proto);
+
+	bracketed = addr_port[0] == '[';
+	if (bracketed) {
+		close = strchr(addr_port, ']');
+		if (!close || close[1] != ':')
+			return fail(err, errlen, "bad VIP '%s': expected [IPV6]:PORT", addr_port);
+		hlen = close - addr_port - 1;
+		port_s = close + 2;
+		addr_port++;
 	} else {
-		p = strrchr(buf, ':');
-		if (!p)
-			return -EINVAL;
-		*p = '\0';
-		port_s = p + 1;
-		/* bare IPv6 needs brackets: "fd00::1:80" is ambiguous */
-		if (strchr(buf, ':') || xlb_parse_addr(buf, &a))
-			return -EINVAL;
+		colon = strrchr(addr_port, ':');
+		if (!colon)
+			return fail(err, errlen, "bad VIP '%s': expected ADDR:PORT", addr_port);
+		/* "fd00::1:80" is ambiguous: IPv6 needs brackets */
+		if (memchr(addr_port, ':', colon - addr_port))
+			return fail(err, errlen,
+				    "bad VIP '%s': IPv6 addresses go in brackets, [ADDR]:PORT",
+				    addr_port);
+		hlen = colon - addr_port;
+		port_s = colon + 1;
 	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return fail(err, errlen, "bad VIP address '%.*s': %s",
+			    (int)(hlen < 64 ? hlen : 64), addr_port, hlen ? "too long" : "missing");
+	memcpy(host, addr_port, hlen);
+	host[hlen] = '\0';
+	if (xlb_parse_addr(host, &a))
+		return fail(err, errlen, "bad VIP address '%s': not an IPv4 or IPv6 address", host);
+	v6 = !xlb_addr_is_v4(&a);
+	if (!v6 && bracketed)
+		return fail(err, errlen, "bad VIP '[%s]': brackets are for IPv6 addresses only",
+			    host);
 	if (parse_port(port_s, &port))
-		return -EINVAL;
+		return fail(err, errlen, "bad VIP port '%s': must be an integer 1-65535", port_s);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->addr, a.addr, 16);
 	out->port = htons(port);
 	out->proto = pr;
 	return 0;
+}
+
+int xlb_parse_vip(const char *proto, const char *addr_port, struct xlb_vip_key *out)
+{
+	return xlb_parse_vip_msg(proto, addr_port, out, NULL, 0);
 }
 
 static const char *const sched_names[] = {

@@ -185,6 +185,10 @@ int xlb_config_load(struct xlb *xlb, const char *path);
 int xlb_parse_addr(const char *s, struct xlb_addr *out);
 /* proto "tcp"|"udp" and "ADDR:PORT" / "[ADDR6]:PORT" -> key. */
 int xlb_parse_vip(const char *proto, const char *addr_port, struct xlb_vip_key *out);
+/* The same, with a message naming what was wrong in err ("bad VIP port '0':
+ * must be an integer 1-65535"). */
+int xlb_parse_vip_msg(const char *proto, const char *addr_port, struct xlb_vip_key *out,
+		      char *err, size_t errlen);
 int xlb_parse_sched(const char *s, enum xlb_sched *out);
 int xlb_parse_state(const char *s, enum xlb_backend_state *out);
 bool xlb_ring_size_valid(__u32 size);
