@@ -100,4 +100,20 @@ struct {
 	__type(value, struct xlb_backend_stats);
 } xlb_be_stats SEC(".maps");
 
+/*
+ * Per-CPU next-hop cache (BPF-internal: not pinned, each loaded program has
+ * its own, empty at load). bpf_fib_lookup() costs ~90 ns (IPv4) and ~250 ns
+ * (IPv6) per packet on 6.18, more than the rest of the pipeline; its result
+ * toward a backend is reused for at most XLB_NH_CACHE_TTL_NS, so a route or
+ * neighbour change takes effect within that time. Only successes are
+ * cached, and a packet larger than the cached MTU does the real lookup (the
+ * too-big path is unchanged). See struct xlb_nh for what an entry must match.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_nh);
+} xlb_nh_cache SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

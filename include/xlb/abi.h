@@ -237,4 +237,32 @@ struct xlb_backend_stats {
 };
 _Static_assert(sizeof(struct xlb_backend_stats) == 24, "xlb_backend_stats ABI");
 
+/*
+ * xlb_nh_cache value (per CPU, BPF-internal, not pinned), indexed by backend
+ * id: the result of the last successful bpf_fib_lookup() toward the backend.
+ * It is used only while it matches the query it answered (backend address,
+ * ingress device, IPv4 TOS), before it expires, and for outer packets of at
+ * most mtu bytes; anything else does the real lookup again. A route or
+ * neighbour change therefore takes effect within XLB_NH_CACHE_TTL_NS.
+ * The clock is bpf_jiffies64() (~1 ns; bpf_ktime_get_coarse_ns() costs
+ * ~17 ns on 6.18): the TTL is XLB_NH_CACHE_TTL_JIFFIES, which is
+ * XLB_NH_CACHE_TTL_NS at the lowest CONFIG_HZ (100) and shorter at higher HZ.
+ */
+#define XLB_NH_CACHE_TTL_NS	1000000000ULL	/* staleness bound: 1 s */
+#define XLB_NH_CACHE_HZ_MIN	100
+#define XLB_NH_CACHE_TTL_JIFFIES (XLB_NH_CACHE_TTL_NS * XLB_NH_CACHE_HZ_MIN / 1000000000ULL)
+
+struct xlb_nh {
+	__u8	backend[16];	/* backend address the entry answers for */
+	__u64	expires;	/* bpf_jiffies64() deadline; 0: empty */
+	__u32	ingress_ifindex; /* query: ingress device */
+	__u32	ifindex;	/* egress device */
+	__u8	dmac[6];	/* next hop's MAC */
+	__u8	smac[6];	/* egress device's MAC */
+	__u16	mtu;		/* outer packets up to this length fit */
+	__u8	tos;		/* query: IPv4 TOS (0 for IPv6) */
+	__u8	pad0;
+};
+_Static_assert(sizeof(struct xlb_nh) == 48, "xlb_nh ABI");
+
 #endif /* XLB_ABI_H */
