@@ -364,8 +364,8 @@ int lbctl_parse_args(const struct lbctl_cmd *cmd, int argc, char **argv,
 		k++;
 	}
 
-	if ((cmd->flags & CMD_REQ_SCHED) && !(a->have & KW_SCHED))
-		return fail(err, errlen, LBCTL_EXIT_USAGE, "missing 'sched SCHED'");
+	if ((cmd->flags & CMD_REQ_SCHED) && !(a->have & (KW_SCHED | KW_RING)))
+		return fail(err, errlen, LBCTL_EXIT_USAGE, "missing 'sched SCHED' or 'ring SIZE'");
 	if ((cmd->flags & CMD_REQ_WS) && !(a->have & (KW_WEIGHT | KW_STATE)))
 		return fail(err, errlen, LBCTL_EXIT_USAGE,
 			    "missing 'weight N' or 'state STATE'");

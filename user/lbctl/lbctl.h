@@ -65,7 +65,7 @@ enum lbctl_cmd_flags {
 	 * not leave fresh pins behind. */
 	CMD_CREATE	= 1U << 1,
 	CMD_STREAM	= 1U << 2,	/* prints its own output (stats watch) */
-	CMD_REQ_SCHED	= 1U << 3,	/* sched keyword required */
+	CMD_REQ_SCHED	= 1U << 3,	/* sched or ring keyword required */
 	CMD_REQ_WS	= 1U << 4,	/* weight or state required */
 	CMD_NO_ROOT	= 1U << 5,	/* runs without privileges */
 };

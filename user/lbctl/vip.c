@@ -9,7 +9,7 @@
 
 static const char vip_help[] =
 	"Usage: lbctl vip add VIP [sched SCHED] [ring SIZE]\n"
-	"       lbctl vip set VIP sched SCHED\n"
+	"       lbctl vip set VIP [sched SCHED] [ring SIZE]\n"
 	"       lbctl vip del VIP\n"
 	"       lbctl vip show [VIP]\n"
 	"       lbctl vip help\n"
@@ -18,7 +18,8 @@ static const char vip_help[] =
 	"SCHED := { maglev | sh | rr | random }    (default maglev)\n"
 	"SIZE := { 1021 | 4093 | 16381 | 65537 | 131071 | 262139 | 524287 | 1048573 }\n"
 	"        (Maglev ring slots, default 65537)\n"
-	"A VIP can be configured before \"prog attach\". Deleting a VIP deletes its backends.\n";
+	"A VIP can be configured before \"prog attach\". Deleting a VIP deletes its backends.\n"
+	"\"set ... ring SIZE\" rebuilds the ring at a new size; flows keep their backends.\n";
 
 json_t *lbctl_vip_json(const struct xlb_vip_info *v)
 {
@@ -86,9 +87,18 @@ static int do_set(struct lbctl_ctx *c, const struct lbctl_args *a)
 {
 	int err;
 
-	err = xlb_vip_set_sched(c->xlb, &a->vip, a->sched);
-	if (err)
-		return lbctl_fail_xlb(c, err, "set VIP scheduler");
+	/* ring SIZE rebuilds the ring at the new size (flows keep their
+	 * backends through the connection table). */
+	if (a->have & KW_RING) {
+		err = xlb_vip_set_ring_size(c->xlb, &a->vip, a->ring_size);
+		if (err)
+			return lbctl_fail_xlb(c, err, "set VIP ring size");
+	}
+	if (a->have & KW_SCHED) {
+		err = xlb_vip_set_sched(c->xlb, &a->vip, a->sched);
+		if (err)
+			return lbctl_fail_xlb(c, err, "set VIP scheduler");
+	}
 	return vip_result(c, &a->vip);
 }
 
@@ -130,7 +140,7 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 
 static const struct lbctl_cmd vip_cmds[] = {
 	{ "add", "V", KW_SCHED | KW_RING, CMD_CREATE, "add a VIP", do_add },
-	{ "set", "V", KW_SCHED, CMD_CREATE | CMD_REQ_SCHED, "change a VIP", do_set },
+	{ "set", "V", KW_SCHED | KW_RING, CMD_CREATE | CMD_REQ_SCHED, "change a VIP", do_set },
 	{ "del", "V", 0, 0, "delete a VIP", do_del },
 	{ "show", "v", 0, 0, "show VIPs", do_show },
 	{}
