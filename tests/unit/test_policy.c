@@ -475,6 +475,116 @@ static void test_combination(void)
 	xlb_policy_free(p);
 }
 
+/* Multi-season: an event every Tuesday 15:00-16:00 is seen by a weekly
+ * season, not by the median of the daily lags; a one-off burst yesterday
+ * raises today's forecast with the maximum (season_q = 1) only. */
+static double weekly_load(double t)
+{
+	double d = fmod(t - MON_2024, 7 * 86400), h = fmod(d, 86400) / 3600;
+
+	if (d >= 86400 && d < 2 * 86400 && h >= 15 && h < 16)
+		return 3000;	/* Tuesday newsletter */
+	if (t >= MON_2024 + 21 * 86400 + 20 * 3600 && t < MON_2024 + 21 * 86400 + 20.5 * 3600)
+		return 3000;	/* one-off, Monday of week 4 */
+	return 1000;
+}
+
+static void test_multiseason(void)
+{
+	struct xlb_policy_cfg c;
+	struct xlb_policy *wk, *day, *mx;
+	struct xlb_decision d;
+	double t, tue = MON_2024 + 22 * 86400;
+
+	pred_cfg(&c);
+	c.predictive.seasons = 7;
+	c.predictive.history_s = 22 * 86400;
+	c.predictive.season_q = 0.5;
+	c.predictive.week_seasons = 3;
+	wk = mk(&c);
+	c.predictive.week_seasons = 0;
+	day = mk(&c);
+	c.predictive.season_q = 1;
+	mx = mk(&c);
+	c.predictive.week_seasons = 4;	/* 4 weeks do not fit in 22 days */
+	CHECK(xlb_policy_cfg_check(&c, NULL, 0) == -EINVAL, "weeks beyond history");
+	c.predictive.week_seasons = 0;
+	c.predictive.season_q = 1.5;
+	CHECK(xlb_policy_cfg_check(&c, NULL, 0) == -EINVAL, "quantile above 1");
+	if (!wk || !day || !mx)
+		goto out;
+	for (t = MON_2024; t < tue + 14.75 * 3600; t += 10) {
+		xlb_policy_observe(wk, t, weekly_load(t));
+		xlb_policy_observe(day, t, weekly_load(t));
+		xlb_policy_observe(mx, t, weekly_load(t));
+	}
+	/* 14:45, horizon 600 + window 600: the newsletter is in [14:55, 15:05] */
+	xlb_policy_step(wk, t, 1000, 10, 0, &d);
+	CHECK(d.forecast > 2900 && d.predictive >= 29, "weekly: %.0f %s", d.forecast,
+	      d.reason_text);
+	xlb_policy_step(day, t, 1000, 10, 0, &d);
+	CHECK(d.forecast < 1100, "daily median misses a weekly event: %.0f", d.forecast);
+	/* 19:45 on Tuesday: yesterday's one-off burst at 20:00 */
+	for (; t < tue + 19.75 * 3600; t += 10) {
+		xlb_policy_observe(wk, t, weekly_load(t));
+		xlb_policy_observe(mx, t, weekly_load(t));
+	}
+	xlb_policy_step(wk, t, 1000, 10, 0, &d);
+	CHECK(d.forecast < 1100, "median ignores a one-off: %.0f", d.forecast);
+	xlb_policy_step(mx, t, 1000, 10, 0, &d);
+	CHECK(d.forecast > 2900, "maximum repeats a one-off: %.0f", d.forecast);
+out:
+	xlb_policy_free(wk);
+	xlb_policy_free(day);
+	xlb_policy_free(mx);
+}
+
+/* Trend: a ramp is extrapolated over the lead time; flat noisy load and
+ * a disabled detector do not extrapolate. */
+static double ramp_load(double t)
+{
+	double x = t - MON_2024 - 600, v = x < 0 ? 1000 : x < 100 ? 1000 + 10 * x : 2000;
+
+	return v + (fmod(t, 2) < 1 ? 25 : -25);	/* noise that has no trend */
+}
+
+static void test_trend(void)
+{
+	struct xlb_policy_cfg c;
+	struct xlb_policy *p, *q;
+	struct xlb_decision d, e;
+	double t, flat_max = 0;
+
+	pred_cfg(&c);
+	c.predictive.horizon_s = 60;
+	c.predictive.min_history_s = 60;
+	c.predictive.seasons = 1;
+	c.predictive.history_s = 86400;
+	c.predictive.level_s = 60;
+	c.predictive.trend_s = 30;
+	c.predictive.trend_z = 5;
+	c.predictive.trend_max = 2;
+	p = mk(&c);
+	c.predictive.trend_s = 0;
+	q = mk(&c);
+	if (!p || !q)
+		goto out;
+	for (t = MON_2024; t < MON_2024 + 660; t++) {
+		xlb_policy_step(p, t, ramp_load(t), 20, 0, &d);
+		xlb_policy_step(q, t, ramp_load(t), 20, 0, &e);
+		if (t >= MON_2024 + 120 && t < MON_2024 + 600)
+			flat_max = fmax(flat_max, d.forecast);
+	}
+	CHECK(flat_max > 0 && flat_max < 1050, "flat: %.0f", flat_max);
+	/* 60 s into the ramp (load 1600), 60 s lead: 2000 is coming */
+	CHECK(d.forecast > 1900 && d.forecast <= 2 * 1600 && strstr(d.reason_text, "rising"),
+	      "ramp: %.0f %s", d.forecast, d.reason_text);
+	CHECK(e.forecast < 1600, "no trend: %.0f", e.forecast);
+out:
+	xlb_policy_free(p);
+	xlb_policy_free(q);
+}
+
 int main(void)
 {
 	test_cron();
@@ -482,6 +592,8 @@ int main(void)
 	test_thresholds();
 	test_time();
 	test_forecast();
+	test_multiseason();
+	test_trend();
 	test_combination();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

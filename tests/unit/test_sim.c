@@ -209,6 +209,35 @@ static void test_synthetic(void)
 			eve += a.rps[i];
 		CHECK(night * 2 < eve, "night %.0f eve %.0f", night, eve);
 	}
+	/* recurring promotions: the daily deal at 10:00 and Tuesday's 15:00
+	 * newsletter stand above the half hour before; v1 has neither */
+	{
+		struct xlb_sim_trace v1;
+		double r[2][2];
+
+		xlb_sim_synth_cfg_init_v1(&c);
+		c.days = 7;
+		CHECK(!xlb_sim_synthetic(&c, &v1), "generate v1");
+		for (int k = 0; k < 2; k++) {
+			const struct xlb_sim_trace *tr = k ? &v1 : &a;
+			double deal = 0, pre = 0, promo = 0, pre2 = 0;
+
+			for (int day = 0; day < 7; day++)
+				for (size_t i = 0; i < 900; i++) {
+					deal += tr->rps[day * 86400 + 10 * 3600 + 120 + i];
+					pre += tr->rps[day * 86400 + 10 * 3600 - 1800 + i];
+				}
+			for (size_t i = 0; i < 900; i++) {
+				promo += tr->rps[86400 + 15 * 3600 + 120 + i];
+				pre2 += tr->rps[86400 + 15 * 3600 - 1200 + i];
+			}
+			r[k][0] = deal / pre;
+			r[k][1] = promo / pre2;
+		}
+		CHECK(r[0][0] > 1.6 && r[1][0] < 1.3, "deal %.2f, v1 %.2f", r[0][0], r[1][0]);
+		CHECK(r[0][1] > 1.5 && r[1][1] < 1.2, "promo %.2f, v1 %.2f", r[0][1], r[1][1]);
+		xlb_sim_trace_free(&v1);
+	}
 	xlb_sim_trace_free(&a);
 	xlb_sim_trace_free(&b);
 }

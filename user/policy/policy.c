@@ -16,6 +16,7 @@
 
 #define SAMPLES_MAX	4096	/* load samples kept for the short windows */
 #define MAXQ_MAX	8192	/* entries of a sliding-maximum queue */
+#define WEEK_S		(7u * 86400)	/* the weekly season */
 
 /* Time-weighted mean of the samples of the last `window` seconds. */
 struct wmean {
@@ -44,6 +45,7 @@ struct xlb_policy {
 
 	struct wmean demand_mean;	/* demand.load_window_s */
 	struct wmean short_mean;	/* predictive.short_s */
+	struct wmean trend1, trend2;	/* predictive.trend_s, 2 x trend_s */
 	struct maxq recent_peak;	/* predictive.peak_s */
 	struct maxq stab;		/* demand.window_s, combined recommendations */
 
@@ -61,6 +63,7 @@ struct xlb_policy {
 	double fc_ratio;		/* level ratio used */
 	double fc_base;			/* the unscaled seasonal peak */
 	double fc_mean;			/* mean term before the noise margin */
+	double *lag_peak, *lag_mean;	/* per-lag scratch, seasons + week_seasons */
 };
 
 /* ---- small containers ------------------------------------------------------- */
@@ -150,6 +153,11 @@ void xlb_policy_cfg_init(struct xlb_policy_cfg *cfg)
 	cfg->predictive.peak_weight = 1.0;
 	cfg->predictive.season_weight = 1.0;
 	cfg->predictive.headroom = 1.0;
+	cfg->predictive.season_q = 1.0;
+	cfg->predictive.week_q = 0.5;
+	cfg->predictive.trend_z = 3;
+	cfg->predictive.trend_max = 2;
+	cfg->predictive.trend_weight = 1;
 }
 
 static int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -229,6 +237,22 @@ int xlb_policy_cfg_check(const struct xlb_policy_cfg *c, char *err, size_t errle
 					"predictive: needs a target (its own or demand's)");
 		if (p->level_max < 1)
 			return cfg_fail(err, errlen, "predictive: level_max must be >= 1");
+		if (bad_num(p->season_q) || p->season_q > 1 || bad_num(p->week_q) ||
+		    p->week_q > 1)
+			return cfg_fail(err, errlen, "predictive: quantiles must be in 0..1");
+		if (p->week_seasons && (WEEK_S % p->bucket_s ||
+					p->history_s / WEEK_S < p->week_seasons))
+			return cfg_fail(err, errlen,
+					"predictive: %u week(s) need history >= %u s and a bucket "
+					"dividing a week", p->week_seasons,
+					p->week_seasons * WEEK_S);
+		if (p->week_seasons > 1000)
+			return cfg_fail(err, errlen, "predictive: at most 1000 weeks");
+		if (bad_num(p->trend_z) || bad_num(p->trend_max) || bad_num(p->trend_weight))
+			return cfg_fail(err, errlen, "predictive: trend numbers must be >= 0");
+		if (p->trend_s > SAMPLES_MAX / 2)
+			return cfg_fail(err, errlen, "predictive: trend window above %u s",
+					SAMPLES_MAX / 2);
 	}
 	return 0;
 }
@@ -287,6 +311,15 @@ struct xlb_policy *xlb_policy_new(const struct xlb_policy_cfg *cfg, char *err, s
 		free(p);
 		return NULL;
 	}
+	p->lag_peak = calloc(2 * ((size_t)p->cfg.predictive.seasons +
+				  p->cfg.predictive.week_seasons + 1), sizeof(double));
+	if (!p->lag_peak) {
+		cfg_fail(err, errlen, "out of memory");
+		free(p->hist);
+		free(p);
+		return NULL;
+	}
+	p->lag_mean = p->lag_peak + p->cfg.predictive.seasons + p->cfg.predictive.week_seasons + 1;
 	p->hist_last = -1;
 	p->hist_first = -1;
 	p->fc_bucket = -1;
@@ -299,6 +332,7 @@ void xlb_policy_free(struct xlb_policy *p)
 	if (!p)
 		return;
 	free(p->hist);
+	free(p->lag_peak);
 	free(p);
 }
 
@@ -342,6 +376,10 @@ static void record(struct xlb_policy *p, double now, double load, double dt)
 
 	wmean_add(&p->demand_mean, now, load, dt, p->cfg.demand.load_window_s);
 	wmean_add(&p->short_mean, now, load, dt, pc->short_s ? pc->short_s : 1);
+	if (pc->trend_s) {
+		wmean_add(&p->trend1, now, load, dt, pc->trend_s);
+		wmean_add(&p->trend2, now, load, dt, 2.0 * pc->trend_s);
+	}
 	shortm = wmean_get(&p->short_mean);
 	maxq_push(&p->recent_peak, now, shortm);
 	if (now < 0)
@@ -576,17 +614,76 @@ static double bucket_mean_range(const struct xlb_policy *p, int64_t a, int64_t b
 	return dt > 0 ? sum / dt : 0;
 }
 
-/* Seasonal part for the bucket containing now; cached per bucket. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of v[0..n) (1: the maximum, 0: the minimum); sorts v. */
+static double quantile(double *v, unsigned n, double q)
+{
+	unsigned i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	i = (unsigned)ceil(q * n - 1e-9);
+	return v[i ? i - 1 : 0];
+}
+
+/* Peak and mean of the forecast span one lag (off buckets) back, each
+ * scaled by the level ratio between now and then. False: no data. */
+static bool season_lag(const struct xlb_policy *p, int64_t off, int64_t cur, int64_t b0,
+		       int64_t b1, int64_t nl, double now_level, double eps, double *peak,
+		       double *mean, double *ratio_out)
+{
+	const struct xlb_predictive_cfg *pc = &p->cfg.predictive;
+	double pk = 0, ratio = 1, past;
+	bool any = false, ok;
+
+	for (int64_t i = b0 - off; i <= b1 - off; i++) {
+		const struct bucket *bk = bucket_at(p, i);
+
+		if (bk && bk->dt > 0 && i < cur) {
+			any = true;
+			if (bk->peak > pk)
+				pk = bk->peak;
+		}
+	}
+	if (!any)
+		return false;
+	if (now_level >= 0) {
+		past = bucket_mean_range(p, cur - nl - off, cur - 1 - off, &ok);
+		if (ok) {
+			ratio = (now_level + eps) / (past + eps);
+			if (ratio > pc->level_max)
+				ratio = pc->level_max;
+			if (ratio < 1 / pc->level_max)
+				ratio = 1 / pc->level_max;
+		}
+	}
+	*ratio_out = ratio;
+	*peak = pk * ratio;
+	past = bucket_mean_range(p, b0 - off, b1 - off, &ok);
+	*mean = ok ? past * ratio : -1;
+	return true;
+}
+
+/* Seasonal part for the bucket containing now; cached per bucket. Daily
+ * lags and weekly lags each give one value per term (their quantile); the
+ * larger of the two wins. */
 static void forecast_season(struct xlb_policy *p, double now)
 {
 	const struct xlb_predictive_cfg *pc = &p->cfg.predictive;
 	int64_t cur = (int64_t)floor(now / pc->bucket_s);
-	int64_t per = pc->season_s / pc->bucket_s;
+	int64_t per = pc->season_s / pc->bucket_s, week = WEEK_S / pc->bucket_s;
 	int64_t b0 = (int64_t)floor((now + pc->horizon_s) / pc->bucket_s);
 	int64_t b1 = (int64_t)floor((now + pc->horizon_s + pc->window_s) / pc->bucket_s);
 	int64_t nl = (pc->level_s + pc->bucket_s - 1) / pc->bucket_s;
 	double tgt = pc->target > 0 ? pc->target : p->cfg.demand.target;
-	double eps = 0.25 * tgt, best = 0, best_ratio = 1, best_base = 0, now_level, best_mean = 0;
+	double eps = 0.25 * tgt, now_level, best = 0, best_mean = 0, best_ratio = 1;
 	bool ok;
 
 	if (cur == p->fc_bucket)
@@ -597,47 +694,57 @@ static void forecast_season(struct xlb_policy *p, double now)
 	now_level = bucket_mean_range(p, cur - nl, cur - 1, &ok);
 	if (!ok)
 		now_level = -1;
-	for (unsigned k = 1; k <= pc->seasons; k++) {
-		int64_t off = per * k;
-		double peak = 0, ratio = 1, past;
-		bool any = false;
+	for (int g = 0; g < 2; g++) {
+		unsigned nlag = g ? pc->week_seasons : pc->seasons, np = 0, nm = 0;
+		double q = g ? pc->week_q : pc->season_q, ratio_sum = 0, v;
 
-		for (int64_t i = b0 - off; i <= b1 - off; i++) {
-			const struct bucket *bk = bucket_at(p, i);
+		for (unsigned k = 1; k <= nlag; k++) {
+			double pk, mn, ratio;
 
-			if (bk && bk->dt > 0 && i < cur) {
-				any = true;
-				if (bk->peak > peak)
-					peak = bk->peak;
-			}
+			if (!season_lag(p, (g ? week : per) * k, cur, b0, b1, nl, now_level, eps,
+					&pk, &mn, &ratio))
+				continue;
+			p->lag_peak[np++] = pk;
+			ratio_sum += ratio;
+			if (mn >= 0)
+				p->lag_mean[nm++] = mn;
 		}
-		if (!any)
+		if (!np)
 			continue;
-		if (now_level >= 0) {
-			past = bucket_mean_range(p, cur - nl - off, cur - 1 - off, &ok);
-			if (ok) {
-				ratio = (now_level + eps) / (past + eps);
-				if (ratio > pc->level_max)
-					ratio = pc->level_max;
-				if (ratio < 1 / pc->level_max)
-					ratio = 1 / pc->level_max;
-			}
+		v = quantile(p->lag_peak, np, q);
+		if (v > best) {
+			best = v;
+			best_ratio = ratio_sum / np;
 		}
-		if (peak * ratio > best) {
-			best = peak * ratio;
-			best_ratio = ratio;
-			best_base = peak;
-		}
-		past = bucket_mean_range(p, b0 - off, b1 - off, &ok);
-		if (ok && past * ratio > best_mean)
-			best_mean = past * ratio;
+		v = quantile(p->lag_mean, nm, q);
+		if (v > best_mean)
+			best_mean = v;
 	}
 	if (now_level > best_mean)
 		best_mean = now_level;
 	p->fc_mean = best_mean;
 	p->fc_season = best;
 	p->fc_ratio = best_ratio;
-	p->fc_base = best_base;
+	p->fc_base = best_ratio > 0 ? best / best_ratio : 0;
+}
+
+/* Rising load extrapolated over the lead time (see policy.h); 0: not rising. */
+static double forecast_trend(const struct xlb_policy *p)
+{
+	const struct xlb_predictive_cfg *pc = &p->cfg.predictive;
+	double m1, m0, rise, fc;
+
+	if (!pc->trend_s || p->trend2.sum_dt < 1.5 * pc->trend_s)
+		return 0;
+	m1 = wmean_get(&p->trend1);
+	m0 = 2 * wmean_get(&p->trend2) - m1;	/* the window before, same length */
+	if (m0 < 0)
+		m0 = 0;
+	rise = m1 - m0;
+	if (rise <= 0 || rise <= pc->trend_z * sqrt((m1 + m0) / pc->trend_s))
+		return 0;
+	fc = m1 + rise / pc->trend_s * (pc->trend_weight * pc->horizon_s + pc->trend_s / 2.0);
+	return fmin(fc, pc->trend_max * m1);
 }
 
 /* ---- the decision ---------------------------------------------------------------- */
@@ -665,7 +772,7 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 	enum xlb_reason reason;
 	bool exact = false, tt_hold = false, th_up = false, th_down = false, fallback = false;
 	char why[XLB_REASON_TEXT_MAX] = "";
-	double dt, ratio = 0, per_be = 0, fc = -1, recent = 0;
+	double dt, ratio = 0, per_be = 0, fc = -1, recent = 0, trend = 0;
 	int which = -1;
 
 	if (!p || !out)
@@ -748,6 +855,9 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 				fc = m;
 			if (recent * pc->peak_weight > fc)
 				fc = recent * pc->peak_weight;
+			trend = forecast_trend(p);
+			if (trend > fc)
+				fc = trend;
 			fc *= pc->headroom;
 			pred = ceil_units(fc, tgt);
 			out->forecast = fc;
@@ -806,9 +916,11 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 		break;
 	case XLB_REASON_FORECAST:
 		snprintf(why, sizeof(why),
-			 "%.4g in %u-%u s (season %.4g x %.2f, mean %.4g, peak %.4g) / %.4g -> %u",
+			 "%.4g in %u-%u s (season %.4g x %.2f, mean %.4g, peak %.4g%s) / %.4g -> %u",
 			 fc, pc->horizon_s, pc->horizon_s + pc->window_s, p->fc_base, p->fc_ratio,
-			 p->fc_mean, recent, pc->target > 0 ? pc->target : d->target, rec);
+			 p->fc_mean, recent, trend > 0 && trend >= fc / (pc->headroom > 0 ?
+			 pc->headroom : 1) ? ", rising" : "",
+			 pc->target > 0 ? pc->target : d->target, rec);
 		break;
 	default:
 		break;

@@ -64,6 +64,20 @@
  *    rates and vanishes at high ones). The forecast is the largest of the
  *    three times headroom, divided by target. Until min_history_s of history exists it returns the demand
  *    recommendation (fallback to demand), reason text says so.
+ *    Multi-season (extension): the per-lag values of the seasonal peak and
+ *    mean terms are combined by a quantile instead of the maximum:
+ *    season_q over the daily lags 1..seasons (1 = the maximum, as above;
+ *    0.5 = the median: a one-off burst yesterday does not raise tomorrow's
+ *    forecast, an event at the same time every day does), and, with
+ *    week_seasons > 0, week_q over the lags of 1..week_seasons weeks (an
+ *    event at the same time every week); the larger of the two counts.
+ *    history_s must then cover week_seasons weeks.
+ *    Trend (extension, trend_s > 0): m1, m0 = mean load of the last trend_s
+ *    seconds and of the trend_s before; if m1 - m0 exceeds trend_z
+ *    standard deviations of the Poisson counts, the load is rising and is
+ *    extrapolated: m1 + (m1 - m0) / trend_s x (trend_weight x horizon_s +
+ *    trend_s / 2), capped at trend_max x m1. It answers bursts that build
+ *    over minutes, which no history foresees.
  * The history survives restarts through xlb_policy_history_save()/_load()
  * (xlbd writes a temporary file and renames it over the old one).
  */
@@ -152,6 +166,14 @@ struct xlb_policy_cfg {
 		double noise_z;		/* burst margin on the mean forecast, 0 */
 		double headroom;	/* forecast multiplier, 1.0 */
 		double target;		/* load per backend; 0: demand.target */
+		/* Extensions (defaults keep the behaviour above): */
+		double season_q;	/* quantile over the daily lags, 1 = max */
+		unsigned week_seasons;	/* past weeks consulted (weekly season), 0 */
+		double week_q;		/* quantile over the weekly lags, 0.5 */
+		unsigned trend_s;	/* rise detector window, 0: off */
+		double trend_z;		/* rise must exceed z Poisson sd, 3 */
+		double trend_max;	/* trend forecast <= this x recent level, 2 */
+		double trend_weight;	/* extrapolate over weight x horizon, 1 */
 	} predictive;
 };
 

@@ -137,6 +137,33 @@ void xlb_sim_synth_cfg_init(struct xlb_sim_synth_cfg *c)
 	c->sale_s = 7200;
 	c->sale_factor = 3.0;
 	c->bursts_per_week = 2;
+	c->burst_ramp_s = 300;
+	c->deal_hour = 10;
+	c->deal_s = 1800;
+	c->deal_factor = 2.0;
+	c->promo_dow = 2;
+	c->promo_hour = 15;
+	c->promo_s = 3600;
+	c->promo_factor = 1.8;
+}
+
+void xlb_sim_synth_cfg_init_v1(struct xlb_sim_synth_cfg *c)
+{
+	xlb_sim_synth_cfg_init(c);
+	c->burst_ramp_s = 0;
+	c->deal_factor = 1;
+	c->promo_factor = 1;
+}
+
+/* Multiplier of an event starting at `start` (s into its period) for `len`
+ * s: up to `f` within `ramp` s, fading to half the excess by its end. */
+static double event(double at, double start, double len, double ramp, double f)
+{
+	double x = at - start;
+
+	if (f == 1 || x < 0 || x >= len)
+		return 1;
+	return 1 + (f - 1) * fmin(1, x / ramp) * (1 - 0.5 * x / len);
 }
 
 /* Shape of an ordinary day, 0..1: night trough, lunch and evening peaks. */
@@ -154,10 +181,10 @@ int xlb_sim_synthetic(const struct xlb_sim_synth_cfg *c, struct xlb_sim_trace *t
 	static const double weekday[7] = { 1.0, 1.0, 1.0, 1.02, 1.05, 1.15, 1.2 };
 	uint64_t s = c->seed * 0x2545f4914f6cdd1dull + 1;
 	size_t n = (size_t)c->days * 86400;
-	double noise = 0, level = 1, burst_until = -1, burst_f = 1;
-	double norm = diurnal(20.5);
+	double noise = 0, level = 1, burst_at = -1, burst_until = -1, burst_f = 1;
+	double burst_ramp = 0, norm = diurnal(20.5);
 
-	if (!c->days || c->peak_rps <= 0)
+	if (!c->days || c->peak_rps <= 0 || c->sale_dow > 7 || c->promo_dow > 7)
 		return -EINVAL;
 	memset(tr, 0, sizeof(*tr));
 	tr->rps = malloc(n * sizeof(double));
@@ -167,9 +194,8 @@ int xlb_sim_synthetic(const struct xlb_sim_synth_cfg *c, struct xlb_sim_trace *t
 	tr->t0 = 1704067200;	/* Monday 2024-01-01 00:00 UTC */
 	tr->tz_offset_s = 0;
 	for (size_t i = 0; i < n; i++) {
-		double h = (i % 86400) / 3600.0, rate, sale = 1;
+		double h = (i % 86400) / 3600.0, rate, wk = (double)(i % (7 * 86400));
 		unsigned dow = (unsigned)((i / 86400) % 7);	/* 0 = Monday */
-		double in_sale;
 
 		if (i % 60 == 0) {
 			/* minute-scale noise (AR(1), ~10 min memory), daily level drift */
@@ -179,20 +205,25 @@ int xlb_sim_synthetic(const struct xlb_sim_synth_cfg *c, struct xlb_sim_trace *t
 			/* unannounced bursts: Poisson in time, 10-40 min, x1.5-2.5 */
 			if (i > burst_until &&
 			    rng_unit(&s) < c->bursts_per_week / (7.0 * 1440)) {
+				burst_at = (double)i;
 				burst_until = i + 600 + rng_unit(&s) * 1800;
 				burst_f = 1.5 + rng_unit(&s);
+				/* drawn only when used: v1 traces stay bit for bit */
+				burst_ramp = c->burst_ramp_s ? rng_unit(&s) * c->burst_ramp_s : 0;
 			}
 		}
 		rate = c->peak_rps / norm * diurnal(h) * weekday[dow] * level * exp(noise);
-		/* scheduled flash sale: ramps up within two minutes, decays over its length */
-		in_sale = (double)(i % (7 * 86400)) -
-			  ((double)((c->sale_dow + 6) % 7) * 86400 + c->sale_hour * 3600.0);
-		if (in_sale >= 0 && in_sale < c->sale_s)
-			sale = 1 + (c->sale_factor - 1) * fmin(1, in_sale / 120) *
-					   (1 - 0.5 * in_sale / c->sale_s);
-		rate *= sale;
+		/* weekday numbers below count from Sunday (cron); week starts Monday */
+		rate *= event(wk, ((c->sale_dow + 6) % 7) * 86400.0 + c->sale_hour * 3600.0,
+			      c->sale_s, 120, c->sale_factor);
+		rate *= event((double)(i % 86400), c->deal_hour * 3600.0, c->deal_s, 60,
+			      c->deal_factor);
+		rate *= event(wk, ((c->promo_dow + 6) % 7) * 86400.0 + c->promo_hour * 3600.0,
+			      c->promo_s, 60, c->promo_factor);
 		if (i < burst_until)
-			rate *= burst_f;
+			rate *= burst_ramp > 0 ?
+				1 + (burst_f - 1) * fmin(1, (i - burst_at + 1) / burst_ramp) :
+				burst_f;
 		tr->rps[i] = rng_poisson(&s, rate);
 	}
 	return 0;

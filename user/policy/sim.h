@@ -42,21 +42,48 @@ void xlb_sim_trace_free(struct xlb_sim_trace *tr);
 /* Highest mean over `window` consecutive seconds. */
 double xlb_sim_peak_mean(const struct xlb_sim_trace *tr, size_t window);
 
-/* Synthetic e-commerce load: diurnal (lunch and evening peaks) and weekly
- * cycles, slow level drift, minute-scale noise, Poisson arrivals; flash
- * sales every week at sale_dow/sale_hour (scheduled, so a time policy can
- * know them) and unannounced bursts. Deterministic for a seed. */
+/* Synthetic e-commerce load (times in the trace's local time, UTC here;
+ * second 0 is Monday 00:00), deterministic for a seed:
+ *  - an ordinary day: night trough, lunch and evening peaks; weekday factors
+ *    (weekend busier); a slow day-to-day level drift (AR(1) on the log);
+ *    minute-scale multiplicative noise (AR(1), ~10 min memory); Poisson
+ *    arrivals each second.
+ *  - scheduled flash sale: every week at sale_dow/sale_hour for sale_s,
+ *    sale_factor x, ramping up within 2 min and fading to half over its
+ *    length. Announced: a time (cron) policy may know it.
+ *  - recurring promotions at fixed times that nobody tells the autoscaler
+ *    (they must be learnt from history): a daily deal at deal_hour for
+ *    deal_s (deal_factor x; a season of one day shows it), and a weekly
+ *    newsletter on promo_dow at promo_hour for promo_s (promo_factor x; only
+ *    a season of one week shows it). Both ramp up within a minute.
+ *  - unannounced bursts (viral links, outages elsewhere): Poisson in time,
+ *    bursts_per_week, 10-40 min, x1.5-2.5, reaching full height after an
+ *    onset drawn uniformly in [0, burst_ramp_s] s (0: an instant step).
+ * Setting deal_factor = promo_factor = 1 and burst_ramp_s = 0 gives the
+ * first version of the generator (weekly sale and step bursts only) bit
+ * for bit (xlb-sim --synthetic-v1). */
 struct xlb_sim_synth_cfg {
 	unsigned days;		/* 56 */
 	uint64_t seed;		/* 1 */
 	double peak_rps;	/* evening peak of an ordinary weekday, 200 */
-	unsigned sale_dow;	/* 5 (Friday) */
+	unsigned sale_dow;	/* 5 (Friday; 0 = Sunday as in cron) */
 	unsigned sale_hour;	/* 20 */
 	unsigned sale_s;	/* 7200 */
 	double sale_factor;	/* 3.0 */
 	unsigned bursts_per_week;	/* unannounced, 2 */
+	unsigned burst_ramp_s;	/* longest burst onset, 300 */
+	unsigned deal_hour;	/* daily deal, 10 */
+	unsigned deal_s;	/* 1800 */
+	double deal_factor;	/* 2.0; 1: none */
+	unsigned promo_dow;	/* weekly newsletter, 2 (Tuesday) */
+	unsigned promo_hour;	/* 15 */
+	unsigned promo_s;	/* 3600 */
+	double promo_factor;	/* 1.8; 1: none */
 };
+/* The current defaults; _v1 the first generator's (no recurring
+ * promotions, step bursts). */
 void xlb_sim_synth_cfg_init(struct xlb_sim_synth_cfg *c);
+void xlb_sim_synth_cfg_init_v1(struct xlb_sim_synth_cfg *c);
 int xlb_sim_synthetic(const struct xlb_sim_synth_cfg *c, struct xlb_sim_trace *tr);
 
 struct xlb_sim_pool {
