@@ -51,6 +51,10 @@ PKT_OBJS	:= $(call objs,$(wildcard tests/pkt/*.c))
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCH_BINS	:= $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tools/bench/*.c)))
 
+# Front ends minus main(), so unit tests link the real code.
+LBCTL_CORE	:= $(filter-out %/main.o,$(LBCTL_OBJS))
+XLBD_CORE	:= $(filter-out %/main.o,$(XLBD_OBJS))
+
 LIBXLB		:= $(BUILD)/libxlb.a
 LIBPOLICY	:= $(BUILD)/libxlbpolicy.a
 BINS		:= $(if $(LBCTL_OBJS),$(BUILD)/lbctl) $(if $(XLBD_OBJS),$(BUILD)/xlbd) \
@@ -135,7 +139,16 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(TLIB_OBJS) $(LIBXLB)
 	$(Q)$(CC) $(XCFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
 # ---- tests --------------------------------------------------------------------
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(TLIB_OBJS) $(LIBXLB) $(LIBPOLICY)
+$(BUILD)/liblbctl.a: $(LBCTL_CORE)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@; ar rcs $@ $^
+
+$(BUILD)/libxlbd.a: $(XLBD_CORE)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(TLIB_OBJS) $(BUILD)/liblbctl.a \
+		$(BUILD)/libxlbd.a $(LIBXLB) $(LIBPOLICY)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(XCFLAGS) $^ $(LDLIBS) -o $@

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../user/lbctl/args.c"
+#include "../../user/lbctl/lbctl.h"
 
 static int passed, failed;
 
