@@ -287,6 +287,13 @@ kill -HUP "$XPID"
 check "SIGHUP with a good file: reloaded" tb_wait 3 log_has "reloaded .*1 pool"
 tb_wait 3 agent_is '.pools[0].max' 3
 check "new max visible in agent.json" test "$(agent '.pools[0].max')" = 3
+AV=$(tb_lbctl -j agent show dir "$D/state")
+check "lbctl agent show: xlbd running, pool echo, max 3, a decision with its reason" \
+	test "$(jq -r '[.running, .agent.pools[0].name, .agent.pools[0].max,
+		(.agent.pools[0].last_decision.text | length > 0)] | @tsv' <<<"$AV")" = \
+	"$(printf 'true\techo\t3\ttrue')"
+AP=$(tb_lbctl agent show dir "$D/state")
+check "lbctl agent show (plain) names the pool and its VIP" grep -q "^pool echo .*${VIP%:*}" <<<"$AP"
 
 # ---- restart: adopt, persist -------------------------------------------------------
 before=$(tb_lbctl -j backend show "${VIPW[@]}" | jq -c '[.backends[] | {address, state, weight}]')
@@ -295,6 +302,8 @@ tb_wait 5 sh -c "! kill -0 $XPID 2>/dev/null"
 check "SIGTERM: xlbd exits" sh -c "! kill -0 $XPID 2>/dev/null"
 check "load history persisted at exit" test -s "$D/state/history-echo.txt"
 check "agent.json is valid JSON with the pool" test "$(agent '.pools[0].name')" = echo
+check "lbctl agent show: xlbd stopped is reported as not running" \
+	test "$(tb_lbctl -j agent show dir "$D/state" | jq -r .running)" = false
 # The metrics port taken by someone else: logged, xlbd serves anyway.
 BPID=$(tb_bg "$TB_NS_LB" "$D/blocker.log" "$TB_PY" -c "import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('${METRICS%:*}', ${METRICS##*:})); s.listen(); time.sleep(60)")

@@ -164,6 +164,7 @@ static const struct kw_def kw_defs[] = {
 	{ "count", KW_COUNT, true },
 	{ "limit", KW_LIMIT, true },
 	{ "addr", KW_ADDR, true },
+	{ "dir", KW_DIR, true },
 };
 
 static int parse_kw_value(const struct lbctl_cmd *cmd, const struct kw_def *k,
@@ -257,6 +258,11 @@ static int parse_kw_value(const struct lbctl_cmd *cmd, const struct kw_def *k,
 			return fail(err, errlen, LBCTL_EXIT_ERROR,
 				    "bad address '%s': not an IPv4 or IPv6 address", v);
 		a->n_decap_addrs++;
+		return 0;
+	case KW_DIR:
+		if (!*v)
+			return fail(err, errlen, LBCTL_EXIT_ERROR, "bad dir '': empty path");
+		a->dir = v;
 		return 0;
 	}
 	return 0;

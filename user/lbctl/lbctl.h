@@ -54,6 +54,7 @@ enum lbctl_kw {
 	KW_COUNT	= 1U << 7,	/* count N */
 	KW_LIMIT	= 1U << 8,	/* limit N */
 	KW_ADDR		= 1U << 9,	/* addr ADDR (repeatable) */
+	KW_DIR		= 1U << 10,	/* dir DIR */
 };
 
 /* Command flags. */
@@ -90,6 +91,7 @@ struct lbctl_args {
 	unsigned long limit;
 	struct xlb_addr decap_addrs[LBCTL_MAX_DECAP_ADDRS];
 	size_t n_decap_addrs;
+	const char *dir;		/* dir DIR */
 };
 
 struct lbctl_ctx;
@@ -120,7 +122,7 @@ struct lbctl_ctx {
 };
 
 extern const struct lbctl_object lbctl_prog_obj, lbctl_vip_obj, lbctl_backend_obj,
-	lbctl_stats_obj, lbctl_conn_obj, lbctl_config_obj, lbctl_decap_obj;
+	lbctl_stats_obj, lbctl_conn_obj, lbctl_config_obj, lbctl_decap_obj, lbctl_agent_obj;
 
 /* ---- args.c: matching and typed parsers (no I/O, unit-tested) ------------ */
 

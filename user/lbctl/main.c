@@ -24,7 +24,7 @@
 
 static const struct lbctl_object *const objects[] = {
 	&lbctl_prog_obj, &lbctl_vip_obj, &lbctl_backend_obj, &lbctl_stats_obj,
-	&lbctl_conn_obj, &lbctl_config_obj, &lbctl_decap_obj,
+	&lbctl_conn_obj, &lbctl_config_obj, &lbctl_decap_obj, &lbctl_agent_obj,
 };
 #define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 
@@ -33,7 +33,7 @@ static const char main_help[] =
 	"       lbctl help\n"
 	"       lbctl --version\n"
 	"\n"
-	"OBJECT := { prog | vip | backend | stats | conn | config | decap }\n"
+	"OBJECT := { prog | vip | backend | stats | conn | config | decap | agent }\n"
 	"OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help | -V|--version }\n"
 	"\n"
 	"Objects and commands may be abbreviated to a unique prefix; \"s\" is \"show\".\n"
