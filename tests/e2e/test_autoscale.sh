@@ -96,7 +96,7 @@ pools = ( {
 	on_scale_down = "$D/hook-down";
 	health = { type = "http"; port = 8080; path = "/"; status = 200;
 		   interval = 1.0; timeout = 0.5; rise = 2; fall = 2; };
-	demand = { target = 10.0; stabilization = 10; };
+	demand = { target = 10.0; stabilization = 10; load_window = 0; };
 	predictive = { enabled = true; season = 3600; bucket = 60; history = 7200;
 		       min_history = 3600; };
 } );

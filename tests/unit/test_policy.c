@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy.h"
 
@@ -585,6 +586,175 @@ out:
 	xlb_policy_free(q);
 }
 
+/* One decision with booting backends. */
+static unsigned step_b(struct xlb_policy *p, double now, double load, unsigned active,
+		       unsigned booting, struct xlb_decision *d)
+{
+	xlb_policy_step(p, now, load, active, booting, d);
+	return d->desired;
+}
+
+/*
+ * xlbd's report: "demand asked for 6 backends, and 1 s later the decision
+ * said 'holding 2 (highest of last 5 s)'". The window keeps the pool the
+ * caller has, boots in flight included, and never starts backends by
+ * itself; the old text called the pool size "the highest of the window".
+ */
+static void test_stabilize_inflight(void)
+{
+	static const struct {
+		unsigned active, booting, want;
+	} next[] = {
+		{ 2, 4, 6 },	/* xlbd started 4: the boots stay */
+		{ 6, 0, 6 },	/* they came up at once */
+		{ 2, 2, 4 },	/* only 2 standby were left: keep those */
+		{ 2, 0, 2 },	/* none could start: nothing to keep */
+	};
+	struct xlb_policy_cfg c;
+	struct xlb_decision d;
+	struct xlb_policy *p;
+	double t0 = MON_2024;
+	unsigned i, n;
+
+	for (i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
+		unsigned total = next[i].active + next[i].booting;
+
+		demand_cfg(&c);
+		c.demand.window_s = 5;
+		p = mk(&c);
+		if (!p)
+			return;
+		step_b(p, t0, 200, 2, 0, &d);	/* settle: 2 x 100 */
+		CHECK(step_b(p, t0 + 1, 550, 2, 0, &d) == 6 && d.reason == XLB_REASON_DEMAND,
+		      "case %u: scale-up %u %s", i, d.desired, d.reason_text);
+		/* one low sample, 1 s later */
+		CHECK(step_b(p, t0 + 2, 0, next[i].active, next[i].booting, &d) ==
+		      next[i].want, "case %u: %u/%u -> %u (%s)", i, next[i].active,
+		      next[i].booting, d.desired, d.reason_text);
+		if (total > 1)
+			CHECK(d.reason == XLB_REASON_STABILIZE && d.delta == 0,
+			      "case %u: reason %s delta %d", i, xlb_reason_name(d.reason),
+			      d.delta);
+		if (total == 6)
+			CHECK(strstr(d.reason_text, "holding 6 (highest of last 5 s)") != NULL,
+			      "case %u: text '%s'", i, d.reason_text);
+		else
+			CHECK(strstr(d.reason_text, "(6 wanted within the last 5 s)") &&
+			      !strstr(d.reason_text, "highest"), "case %u: text '%s'", i,
+			      d.reason_text);
+		/* held while the 6 is in the window (t0 + 1, now], then dropped */
+		for (n = 3; n <= 5; n++)
+			step_b(p, t0 + n, 0, next[i].active, next[i].booting, &d);
+		CHECK(d.desired == total, "case %u: dropped before the window: %u", i,
+		      d.desired);
+		step_b(p, t0 + 6, 0, next[i].active, next[i].booting, &d);
+		CHECK(d.desired == 1 && d.reason == XLB_REASON_MIN, "case %u: after 5 s: %u %s",
+		      i, d.desired, d.reason_text);
+		xlb_policy_free(p);
+	}
+}
+
+/* Look up a `--params` line of the simulator: its value, or NAN. */
+static double sim_param(const char *out, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, name, n) && (l[n] == ' ' || l[n] == '\t'))
+			return strtod(l + n, NULL);
+	return NAN;
+}
+
+/* The recommended tuning is the simulator's: one table for xlb-sim and xlbd. */
+static void test_recommended(void)
+{
+	struct xlb_policy_cfg c;
+	const struct xlb_predictive_cfg *pc = &c.predictive;
+	char err[128] = "", out[8192] = "", cmd[300];
+	const char *build = getenv("BUILD");
+	size_t len = 0;
+	FILE *f;
+
+	xlb_policy_cfg_recommended(&c, 1000);
+	CHECK(c.demand.enabled && !pc->enabled && !c.time.enabled, "enabled flags changed");
+	CHECK(c.demand.target == 850 && pc->target == 850, "targets %g %g", c.demand.target,
+	      pc->target);
+	CHECK(pc->week_seasons == 3 && pc->history_s == 22 * 86400 &&
+	      xlb_policy_history_needed(pc) == 22 * 86400, "history %u for %u weeks",
+	      pc->history_s, pc->week_seasons);
+	c.predictive.enabled = true;
+	CHECK(xlb_policy_cfg_check(&c, err, sizeof(err)) == 0, "rejected: %s", err);
+	c.predictive.history_s = 21 * 86400 - 1;
+	CHECK(xlb_policy_cfg_check(&c, err, sizeof(err)) == -EINVAL && strstr(err, "week"),
+	      "less than 3 weeks of history accepted? '%s'", err);
+	c.predictive.week_seasons = 0;
+	CHECK(xlb_policy_history_needed(pc) == 8 * 86400, "7 days: %u",
+	      xlb_policy_history_needed(pc));
+	xlb_policy_cfg_recommended(&c, 0);
+	CHECK(c.demand.target == 0 && pc->target == 0, "capacity 0 set targets");
+
+	/* Same values as `xlb-sim --params` prints (capacity 1: targets are
+	 * the utilisations). */
+	snprintf(cmd, sizeof(cmd), "%s/xlb-sim", build ? build : "build");
+	if (access(cmd, X_OK)) {
+		printf("note: %s not built: --params comparison not run\n", cmd);
+		return;
+	}
+	strcat(cmd, " --params 2>&1");
+	f = popen(cmd, "r");
+	if (f) {
+		len = fread(out, 1, sizeof(out) - 1, f);
+		pclose(f);
+	}
+	out[len] = 0;
+	xlb_policy_cfg_recommended(&c, 1);
+	{
+		const struct {
+			const char *name;
+			double v;
+		} want[] = {
+			{ "demand.util", c.demand.target },
+			{ "demand.tolerance", c.demand.tolerance },
+			{ "demand.window", c.demand.window_s },
+			{ "demand.load_window", c.demand.load_window_s },
+			{ "pred.util", pc->target },
+			{ "pred.window", pc->window_s },
+			{ "pred.seasons", pc->seasons },
+			{ "pred.peak_s", pc->peak_s },
+			{ "pred.peak_weight", pc->peak_weight },
+			{ "pred.level_s", pc->level_s },
+			{ "pred.level_max", pc->level_max },
+			{ "pred.headroom", pc->headroom },
+			{ "pred.short", pc->short_s },
+			{ "pred.season_weight", pc->season_weight },
+			{ "pred.noise_z", pc->noise_z },
+			{ "pred.season_q", pc->season_q },
+			{ "pred.weeks", pc->week_seasons },
+			{ "pred.week_q", pc->week_q },
+			{ "pred.trend_s", pc->trend_s },
+			{ "pred.trend_z", pc->trend_z },
+			{ "pred.trend_max", pc->trend_max },
+			{ "pred.trend_weight", pc->trend_weight },
+		};
+		unsigned known = 0, listed = 0;
+
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			double v = sim_param(out, want[i].name);
+
+			CHECK(fabs(v - want[i].v) < 1e-9, "xlb-sim %s = %g, recommended %g",
+			      want[i].name, v, want[i].v);
+			known++;
+		}
+		/* every policy tunable the simulator lists is in the table above */
+		for (const char *l = out; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+			if ((!strncmp(l, "pred.", 5) || !strncmp(l, "demand.", 7)) &&
+			    strncmp(l, "demand.on", 9))
+				listed++;
+		CHECK(listed == known, "xlb-sim lists %u policy tunables, the table %u", listed,
+		      known);
+	}
+}
+
 int main(void)
 {
 	test_cron();
@@ -595,6 +765,8 @@ int main(void)
 	test_multiseason();
 	test_trend();
 	test_combination();
+	test_stabilize_inflight();
+	test_recommended();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

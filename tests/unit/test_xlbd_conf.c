@@ -8,6 +8,7 @@
  * parser's source is compiled into this test directly.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,13 @@ static int load_text(const char *text)
 
 #define POOL(body) "pools = ( { vip = \"tcp 198.18.0.10:80\"; demand = { target = 100; };\n" body "\n} );\n"
 
+#define PRED_FIELDS(X)							\
+	X(season_s) X(horizon_s) X(window_s) X(bucket_s) X(history_s)		\
+	X(min_history_s) X(seasons) X(short_s) X(level_s) X(level_max) X(peak_s)	\
+	X(peak_weight) X(season_weight) X(noise_z) X(headroom) X(target)		\
+	X(season_q) X(week_seasons) X(week_q) X(trend_s) X(trend_z) X(trend_max)	\
+	X(trend_weight)
+
 static void test_example(void)
 {
 	int rc = xlbd_conf_load("user/xlbd/xlbd.conf.example", &conf, err, sizeof(err));
@@ -73,7 +81,25 @@ static void test_example(void)
 	      p->policy.time.sched[0].capacity == 4 && p->policy.time.sched[0].duration_s == 7200,
 	      "schedule parsed wrong");
 	CHECK(p->policy.predictive.enabled && p->policy.predictive.horizon_s == 60 &&
-	      p->policy.predictive.headroom == 1.1, "predictive parsed wrong");
+	      p->policy.predictive.headroom == 1.0, "predictive parsed wrong");
+	CHECK(p->capacity == 2350 && p->policy.predictive.target == 0.85 * 2350,
+	      "capacity %g, predictive target %g", p->capacity, p->policy.predictive.target);
+	{
+		/* the example documents the defaults: the same as leaving them out */
+		struct xlb_policy_cfg r;
+
+		xlb_policy_cfg_recommended(&r, p->capacity);
+		r.predictive.enabled = true;
+		r.predictive.horizon_s = 60;
+#define SAME(x) CHECK(p->policy.predictive.x == r.predictive.x, "example " #x " %g, default %g", \
+		      (double)p->policy.predictive.x, (double)r.predictive.x);
+		PRED_FIELDS(SAME)
+#undef SAME
+		CHECK(p->policy.demand.window_s == r.demand.window_s &&
+		      p->policy.demand.load_window_s == r.demand.load_window_s &&
+		      p->policy.demand.tolerance == r.demand.tolerance, "example demand defaults");
+	}
+	CHECK(!strstr(conf.warnings, "week"), "example warned: '%s'", conf.warnings);
 	CHECK(!strcmp(conf.metrics, "127.0.0.1:9143"), "metrics %s", conf.metrics);
 	CHECK(strstr(conf.warnings, "on_scale_up hook /usr/local/lib/xlbd/start-backend") != NULL,
 	      "missing hook not warned about: '%s'", conf.warnings);
@@ -91,12 +117,100 @@ static void test_defaults(void)
 	      !strncmp(conf.metrics, "127.0.0.1:", 10), "agent defaults");
 	CHECK(p->health.type == XLBD_HC_TCP && p->health.interval_s == 2 && p->health.rise == 2 &&
 	      p->health.fall == 3, "HAProxy health defaults");
-	CHECK(p->policy.demand.window_s == 300, "stabilization default %u", p->policy.demand.window_s);
+	/* the simulator's measured tuning (xlb_policy_cfg_recommended) */
+	CHECK(p->policy.demand.window_s == 60 && p->policy.demand.load_window_s == 10 &&
+	      p->policy.demand.tolerance == 0.1, "demand defaults %u %u %g",
+	      p->policy.demand.window_s, p->policy.demand.load_window_s,
+	      p->policy.demand.tolerance);
+	CHECK(p->policy.demand.target == 100 && p->capacity == 0, "target %g capacity %g",
+	      p->policy.demand.target, p->capacity);
 	CHECK(p->signal == XLBD_SIG_NEW_FLOWS && p->weight == 100 && p->policy.min == 1,
 	      "pool defaults");
 	CHECK(!p->policy.predictive.enabled && !p->policy.time.enabled, "optional policies off");
 	CHECK(!strcmp(p->name, "pool1"), "default name %s", p->name);
 	CHECK(!conf.has_vips && !conf.warnings[0], "unexpected warnings '%s'", conf.warnings);
+}
+
+/* The new keys: capacity and util, every predictive tunable of xlb-sim,
+ * and the history that has to hold the weekly lags. */
+static void test_tunables(void)
+{
+	const struct xlbd_pool_conf *p = &conf.pools[0];
+	const struct xlb_predictive_cfg *f = &p->policy.predictive;
+	struct xlb_policy_cfg r;
+	int rc;
+
+	/* predictive = {}: exactly what the simulator measured */
+	rc = load_text(POOL(" predictive = { };"));
+	CHECK(rc == 0, "empty predictive group rejected: %s", err);
+	xlb_policy_cfg_recommended(&r, 0);
+	r.predictive.enabled = true;
+#define SAME(x) CHECK(f->x == r.predictive.x, "predictive default " #x " %g, recommended %g", \
+		      (double)f->x, (double)r.predictive.x);
+	PRED_FIELDS(SAME)
+#undef SAME
+	CHECK(f->enabled && f->history_s == 22 * 86400 && f->week_seasons == 3 &&
+	      f->trend_s == 30 && f->season_q == 0.75, "history %u weeks %u", f->history_s,
+	      f->week_seasons);
+	CHECK(!conf.warnings[0], "warned: '%s'", conf.warnings);
+
+	/* every key set */
+	rc = load_text(POOL(" predictive = { season = 86400; horizon = 180; window = 300;\n"
+			    " bucket = 30; history = 2592000; min_history = 43200; seasons = 14;\n"
+			    " headroom = 1.2; peak_weight = 0.5; peak_window = 600; target = 90;\n"
+			    " short_window = 5; level_window = 900; level_max = 3;\n"
+			    " season_weight = 0.25; noise_z = 2.5; season_q = 0.9;\n week_seasons = 4;"
+			    " week_q = 0.6; trend_window = 60; trend_z = 4; trend_max = 1.5;\n"
+			    " trend_weight = 0.8; };"));
+	CHECK(rc == 0, "all keys rejected: %s", err);
+	CHECK(f->horizon_s == 180 && f->window_s == 300 && f->bucket_s == 30 &&
+	      f->history_s == 2592000 && f->min_history_s == 43200 && f->seasons == 14 &&
+	      f->headroom == 1.2 && f->peak_weight == 0.5 && f->peak_s == 600 &&
+	      f->target == 90, "old keys parsed wrong");
+	CHECK(f->short_s == 5 && f->level_s == 900 && f->level_max == 3 &&
+	      f->season_weight == 0.25 && f->noise_z == 2.5 && f->season_q == 0.9 &&
+	      f->week_seasons == 4 && f->week_q == 0.6 && f->trend_s == 60 && f->trend_z == 4 &&
+	      f->trend_max == 1.5 && f->trend_weight == 0.8, "new keys parsed wrong");
+	CHECK(!conf.warnings[0], "warned: '%s'", conf.warnings);
+
+	/* no history given: it follows seasons and weeks */
+	rc = load_text(POOL(" predictive = { seasons = 14; week_seasons = 0; };"));
+	CHECK(rc == 0 && f->history_s == 15 * 86400, "14 days: history %u (%s)", f->history_s,
+	      err);
+	rc = load_text(POOL(" predictive = { week_seasons = 5; };"));
+	CHECK(rc == 0 && f->history_s == 36 * 86400, "5 weeks: history %u (%s)", f->history_s,
+	      err);
+
+	/* a history written for the old defaults still loads, with fewer weeks */
+	rc = load_text(POOL(" predictive = { history = 604800; };"));
+	CHECK(rc == 0 && f->week_seasons == 1, "7-day history: rc %d weeks %u (%s)", rc,
+	      f->week_seasons, err);
+	CHECK(strstr(conf.warnings, "week_seasons 1 instead of 3 (history = 1900800"),
+	      "not warned: '%s'", conf.warnings);
+	rc = load_text(POOL(" predictive = { bucket = 10; history = 93600; seasons = 1; };"));
+	CHECK(rc == 0 && f->week_seasons == 0, "demo's history: rc %d weeks %u (%s)", rc,
+	      f->week_seasons, err);
+	CHECK(strstr(conf.warnings, "week_seasons 0 instead of 3"), "not warned: '%s'",
+	      conf.warnings);
+
+	/* targets from the pool's capacity, as the simulator sets them */
+	rc = load_text("pools = ( { vip = \"tcp 198.18.0.10:80\"; capacity = 1000;\n"
+		       " predictive = { }; } );\n");
+	CHECK(rc == 0 && p->capacity == 1000 && p->policy.demand.target == 850 &&
+	      f->target == 850, "capacity only: rc %d %g %g (%s)", rc, p->policy.demand.target,
+	      f->target, err);
+	rc = load_text("pools = ( { vip = \"tcp 198.18.0.10:80\"; capacity = 2000;\n"
+		       " demand = { util = 0.5; }; predictive = { util = 0.7; }; } );\n");
+	CHECK(rc == 0 && p->policy.demand.target == 1000 && fabs(f->target - 1400) < 1e-9,
+	      "util: rc %d %g %g (%s)", rc, p->policy.demand.target, f->target, err);
+	rc = load_text("pools = ( { vip = \"tcp 198.18.0.10:80\"; capacity = 2000;\n"
+		       " demand = { target = 300; }; predictive = { target = 400; }; } );\n");
+	CHECK(rc == 0 && p->policy.demand.target == 300 && f->target == 400,
+	      "target beats capacity: rc %d %g %g (%s)", rc, p->policy.demand.target, f->target,
+	      err);
+	rc = load_text(POOL(" predictive = { };"));
+	CHECK(rc == 0 && f->target == 0, "no capacity: predictive target %g (demand's)",
+	      f->target);
 }
 
 /* Each bad file: expected line and a fragment of the message. */
@@ -147,6 +261,30 @@ static void test_bad(void)
 		  "duplicate pool name 'a'" },
 		{ POOL(" name = \"a b\";"), 2, "bad pool name" },
 		{ "pools = { vip = \"tcp 198.18.0.10:80\"; };\n", 1, "must be a list" },
+		/* capacity, util and the predictive tunables */
+		{ POOL(" capacity = -1;"), 2, "bad capacity -1" },
+		{ "pools = ( { vip = \"tcp 198.18.0.10:80\";\n demand = { target = 1;\n"
+		  " util = 0.5; }; } );\n", 3, "set target or util, not both" },
+		{ "pools = ( { vip = \"tcp 198.18.0.10:80\";\n demand = {\n util = 0.5; }; } );\n",
+		  3, "util needs the pool's capacity" },
+		{ "pools = ( { vip = \"tcp 198.18.0.10:80\"; capacity = 10;\n"
+		  " demand = { util = 1.5; }; } );\n", 2, "bad util 1.5" },
+		{ POOL(" predictive = {\n util = 0.5; };"), 3, "predictive: util needs" },
+		{ POOL(" predictive = { season_q = 1.5; };"), 2, "bad season_q 1.5" },
+		{ POOL(" predictive = {\n week_q = -0.1; };"), 3, "bad week_q" },
+		{ POOL(" predictive = { week_seasons = 2.5; };"), 2, "must be an integer" },
+		{ POOL(" predictive = { week_seasons = 53; };"), 2, "bad week_seasons 53" },
+		{ POOL(" predictive = { trend_window = 5000; };"), 2, "bad trend_window 5000" },
+		{ POOL(" predictive = {\n trend_z = \"5\"; };"), 3, "must be a number" },
+		{ POOL(" predictive = { trend_max = -1; };"), 2, "bad trend_max" },
+		{ POOL(" predictive = { trend_weight = 101; };"), 2, "bad trend_weight" },
+		{ POOL(" predictive = { level_max = 0.5; };"), 2, "bad level_max 0.5" },
+		{ POOL(" predictive = { short_window = 0; };"), 2, "bad short_window 0" },
+		{ POOL(" predictive = { level_window = -5; };"), 2, "bad level_window" },
+		{ POOL(" predictive = { season_weight = -1; };"), 2, "bad season_weight" },
+		{ POOL(" predictive = { noise_z = 1e9; };"), 2, "bad noise_z" },
+		{ POOL(" predictive = { week_seasons = 3;\n history = 604800; };"), 3,
+		  "history 604800 s does not cover week_seasons = 3" },
 	};
 	char want[160];
 	size_t i;
@@ -213,6 +351,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/xlbd.conf", tmpdir);
 	test_example();
 	test_defaults();
+	test_tunables();
 	test_bad();
 	test_warnings();
 	test_listen();

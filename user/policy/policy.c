@@ -160,6 +160,49 @@ void xlb_policy_cfg_init(struct xlb_policy_cfg *cfg)
 	cfg->predictive.trend_weight = 1;
 }
 
+unsigned xlb_policy_history_needed(const struct xlb_predictive_cfg *pc)
+{
+	uint64_t days = ((uint64_t)pc->seasons + 1) * pc->season_s;
+	uint64_t weeks = (uint64_t)pc->week_seasons * WEEK_S + pc->season_s;
+
+	if (pc->week_seasons && weeks > days)
+		days = weeks;
+	return days > UINT32_MAX ? UINT32_MAX : (unsigned)days;
+}
+
+void xlb_policy_cfg_recommended(struct xlb_policy_cfg *cfg, double capacity)
+{
+	struct xlb_demand_cfg *d = &cfg->demand;
+	struct xlb_predictive_cfg *pc = &cfg->predictive;
+
+	xlb_policy_cfg_init(cfg);
+	d->tolerance = 0.1;
+	d->window_s = 60;
+	d->load_window_s = 10;
+	pc->window_s = 600;
+	pc->seasons = 7;
+	pc->peak_s = 900;
+	pc->peak_weight = 0;
+	pc->level_s = 600;
+	pc->level_max = 2;
+	pc->headroom = 1.0;
+	pc->short_s = 10;
+	pc->season_weight = 0;
+	pc->noise_z = 3;
+	pc->season_q = 0.75;
+	pc->week_seasons = 3;
+	pc->week_q = 0.5;
+	pc->trend_s = 30;
+	pc->trend_z = 5;
+	pc->trend_max = 2;
+	pc->trend_weight = 1;
+	pc->history_s = xlb_policy_history_needed(pc);
+	if (capacity > 0 && isfinite(capacity)) {
+		d->target = XLB_POLICY_DEMAND_UTIL * capacity;
+		pc->target = XLB_POLICY_PRED_UTIL * capacity;
+	}
+}
+
 static int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -930,14 +973,24 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 	maxq_push(&p->stab, now, rec);
 	desired = rec;
 	if (rec < total) {
-		held = (unsigned)maxq_get(&p->stab, now, d->window_s);
-		if (held > total)
-			held = total;
+		unsigned high = (unsigned)maxq_get(&p->stab, now, d->window_s);
+
+		/* The window only delays scale-downs: it keeps the pool the
+		 * caller has (active + booting, so boots in flight stay) and
+		 * never asks for more. A higher recommendation the caller
+		 * could not act on (no standby backend, boot timed out) is
+		 * not re-requested once the load is gone; say so rather than
+		 * call the pool size "the highest of the window". */
+		held = high > total ? total : high;
 		if (held > rec) {
 			desired = held;
-			snprintf(out->reason_text, sizeof(out->reason_text),
-				 "stabilize: %s wants %u, holding %u (highest of last %u s)",
-				 xlb_policy_kind_name(kind), rec, held, d->window_s);
+			if (high > held)
+				TXT("stabilize: %s wants %u, holding the current %u (%u wanted "
+				    "within the last %u s)", xlb_policy_kind_name(kind), rec,
+				    held, high, d->window_s);
+			else
+				TXT("stabilize: %s wants %u, holding %u (highest of last %u s)",
+				    xlb_policy_kind_name(kind), rec, held, d->window_s);
 			reason = XLB_REASON_STABILIZE;
 		}
 	}

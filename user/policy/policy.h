@@ -180,6 +180,26 @@ struct xlb_policy_cfg {
 /* Defaults as documented above (demand enabled without a target: the caller
  * must set demand.target or thresholds). */
 void xlb_policy_cfg_init(struct xlb_policy_cfg *cfg);
+/*
+ * The tuning tools/xlb-sim measured (tools/xlb-sim/RESULTS.md: chosen on the
+ * train half of the NASA and synthetic traces, one set for both), so xlbd
+ * and the simulator start from one table: xlb_policy_cfg_init() plus
+ * demand (stabilisation 60 s, load averaged over 10 s) and predictive
+ * (mean term with a 3-sd margin, seasonal peak and recent-peak terms off,
+ * daily quantile 0.75 over 7 days, 3 weekly lags at the median, trend over
+ * 30 s at 5 sd) settings. Enabled flags stay as cfg_init sets them
+ * (predictive off). capacity: the load one backend serves when saturated;
+ * > 0 sets demand.target and predictive.target to XLB_POLICY_*_UTIL x
+ * capacity, 0 leaves them 0 for the caller. history_s is
+ * xlb_policy_history_needed() of the result (22 days).
+ */
+#define XLB_POLICY_DEMAND_UTIL	0.85	/* demand target / backend capacity */
+#define XLB_POLICY_PRED_UTIL	0.85	/* predictive target / backend capacity */
+void xlb_policy_cfg_recommended(struct xlb_policy_cfg *cfg, double capacity);
+/* History the lags of pc need: seasons + 1 seasons, and with week_seasons
+ * that many weeks plus one season (the level ratio looks back before the
+ * oldest lag), in seconds. */
+unsigned xlb_policy_history_needed(const struct xlb_predictive_cfg *pc);
 /* Check a configuration without creating anything: 0 or -EINVAL with err. */
 int xlb_policy_cfg_check(const struct xlb_policy_cfg *cfg, char *err, size_t errlen);
 

@@ -315,10 +315,37 @@ static int parse_health(struct pctx *p, const config_setting_t *g, struct xlbd_h
 	return 0;
 }
 
-static int parse_demand(struct pctx *p, const config_setting_t *g, struct xlb_policy_cfg *pc)
+/*
+ * A target given outright or as util x the pool's capacity (the way
+ * tools/xlb-sim sets it). Neither: *target stays (0: caller's rule).
+ */
+static int get_target(struct pctx *p, const config_setting_t *g, const char *what,
+		      double capacity, double util, double *target)
+{
+	const config_setting_t *mt = config_setting_get_member(g, "target");
+	const config_setting_t *mu = config_setting_get_member(g, "util");
+	int err;
+
+	err = get_num(p, g, "target", 0, 1e15, target);
+	if (!err)
+		err = get_num(p, g, "util", 0.01, 1, &util);
+	if (err)
+		return err;
+	if (mt && mu)
+		return perr(p, mu, "%s: set target or util, not both", what);
+	if (mu && capacity <= 0)
+		return perr(p, mu, "%s: util needs the pool's capacity (load one backend serves)",
+			    what);
+	if (!mt && capacity > 0)
+		*target = util * capacity;
+	return 0;
+}
+
+static int parse_demand(struct pctx *p, const config_setting_t *g, struct xlb_policy_cfg *pc,
+			double capacity)
 {
 	static const char *const keys[] = { "enabled", "target", "tolerance", "high", "low",
-		"stabilization", "step_up", "step_down", "load_window", NULL };
+		"stabilization", "step_up", "step_down", "load_window", "util", NULL };
 	struct xlb_demand_cfg *d = &pc->demand;
 	int err;
 
@@ -326,7 +353,7 @@ static int parse_demand(struct pctx *p, const config_setting_t *g, struct xlb_po
 	if (!err)
 		err = get_bool(p, g, "enabled", &d->enabled);
 	if (!err)
-		err = get_num(p, g, "target", 0, 1e15, &d->target);
+		err = get_target(p, g, "demand", capacity, XLB_POLICY_DEMAND_UTIL, &d->target);
 	if (!err)
 		err = get_num(p, g, "tolerance", 0, 1, &d->tolerance);
 	if (!err)
@@ -346,7 +373,8 @@ static int parse_demand(struct pctx *p, const config_setting_t *g, struct xlb_po
 	if (d->high && d->low >= d->high)
 		return perr(p, g, "demand: low %g must be below high %g", d->low, d->high);
 	if (d->enabled && !d->target && !d->high)
-		return perr(p, g, "demand: set target (load per backend) or high/low thresholds");
+		return perr(p, g, "demand: set target (load per backend), the pool's capacity, "
+			    "or high/low thresholds");
 	return 0;
 }
 
@@ -390,12 +418,18 @@ static int parse_schedules(struct pctx *p, const config_setting_t *l, struct xlb
 	return 0;
 }
 
-static int parse_predictive(struct pctx *p, const config_setting_t *g, struct xlb_policy_cfg *pc)
+#define WEEK_S	(7u * 86400)
+
+static int parse_predictive(struct pctx *p, const config_setting_t *g, struct xlbd_pool_conf *pool)
 {
 	static const char *const keys[] = { "enabled", "season", "horizon", "window", "bucket",
 		"history", "min_history", "seasons", "headroom", "peak_weight", "peak_window",
-		"target", NULL };
-	struct xlb_predictive_cfg *f = &pc->predictive;
+		"target", "util", "short_window", "level_window", "level_max", "season_weight",
+		"noise_z", "season_q", "week_seasons", "week_q", "trend_window", "trend_z",
+		"trend_max", "trend_weight", NULL };
+	struct xlb_predictive_cfg *f = &pool->policy.predictive;
+	const config_setting_t *mh = config_setting_get_member(g, "history");
+	const config_setting_t *mw = config_setting_get_member(g, "week_seasons");
 	int err;
 
 	f->enabled = true;	/* a predictive group turns it on unless it says not */
@@ -423,8 +457,55 @@ static int parse_predictive(struct pctx *p, const config_setting_t *g, struct xl
 	if (!err)
 		err = get_uint(p, g, "peak_window", 0, 86400, &f->peak_s);
 	if (!err)
-		err = get_num(p, g, "target", 0, 1e15, &f->target);
-	return err;
+		err = get_target(p, g, "predictive", pool->capacity, XLB_POLICY_PRED_UTIL,
+				 &f->target);
+	if (!err)
+		err = get_uint(p, g, "short_window", 1, 3600, &f->short_s);
+	if (!err)
+		err = get_uint(p, g, "level_window", 0, 7 * 86400, &f->level_s);
+	if (!err)
+		err = get_num(p, g, "level_max", 1, 100, &f->level_max);
+	if (!err)
+		err = get_num(p, g, "season_weight", 0, 100, &f->season_weight);
+	if (!err)
+		err = get_num(p, g, "noise_z", 0, 100, &f->noise_z);
+	if (!err)
+		err = get_num(p, g, "season_q", 0, 1, &f->season_q);
+	if (!err)
+		err = get_uint(p, g, "week_seasons", 0, 52, &f->week_seasons);
+	if (!err)
+		err = get_num(p, g, "week_q", 0, 1, &f->week_q);
+	if (!err)
+		err = get_uint(p, g, "trend_window", 0, 2048, &f->trend_s);
+	if (!err)
+		err = get_num(p, g, "trend_z", 0, 100, &f->trend_z);
+	if (!err)
+		err = get_num(p, g, "trend_max", 0, 100, &f->trend_max);
+	if (!err)
+		err = get_num(p, g, "trend_weight", 0, 100, &f->trend_weight);
+	if (err)
+		return err;
+	/* The weekly lags need week_seasons weeks of history. No history
+	 * given: keep what the lags need. A history written for the older
+	 * defaults (7 days): fewer weekly lags, said once, so the file still
+	 * loads. Both given and too short: the operator must choose. */
+	if (!mh) {
+		f->history_s = xlb_policy_history_needed(f);
+	} else if (f->week_seasons && (f->history_s / WEEK_S < f->week_seasons ||
+				       WEEK_S % f->bucket_s)) {
+		unsigned fit = WEEK_S % f->bucket_s ? 0 : f->history_s / WEEK_S;
+
+		if (mw)
+			return perr(p, mh, "predictive: history %u s does not cover week_seasons "
+				    "= %u (needs >= %u s, bucket dividing a week)", f->history_s,
+				    f->week_seasons, f->week_seasons * WEEK_S);
+		pwarn(p, "pool %s: predictive: history %u s holds %u week(s): week_seasons %u "
+		      "instead of %u (history = %u for the measured setting)", pool->name,
+		      f->history_s, fit, fit, f->week_seasons,
+		      xlb_policy_history_needed(f));
+		f->week_seasons = fit;
+	}
+	return 0;
 }
 
 static void hook_check(struct pctx *p, const struct xlbd_pool_conf *pool, const char *what,
@@ -439,7 +520,8 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 {
 	static const char *const keys[] = { "name", "vip", "signal", "weight", "min", "max",
 		"slow_start", "drain_idle", "drain_timeout", "up_timeout", "on_scale_up",
-		"on_scale_down", "health", "demand", "schedules", "predictive", NULL };
+		"on_scale_down", "health", "demand", "schedules", "predictive", "capacity",
+		NULL };
 	const config_setting_t *m;
 	char vip[96] = "", sig[16] = "new_flows", err2[XLBD_ERR_MAX], *sp;
 	unsigned weight = XLB_WEIGHT_DEFAULT;
@@ -455,7 +537,8 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	pool->up_timeout_s = 120;
 	pool->health = (struct xlbd_health_conf){ .type = XLBD_HC_TCP, .path = "/",
 		.status = 200, .interval_s = 2, .timeout_s = 1, .rise = 2, .fall = 3 };
-	xlb_policy_cfg_init(&pool->policy);
+	/* What tools/xlb-sim measured (its --params), from the same table. */
+	xlb_policy_cfg_recommended(&pool->policy, 0);
 	pool->policy.time.enabled = false;
 	pool->policy.predictive.enabled = false;
 	{
@@ -523,6 +606,8 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	if (!err)
 		err = get_num(p, g, "up_timeout", 1, 86400, &pool->up_timeout_s);
 	if (!err)
+		err = get_num(p, g, "capacity", 0, 1e15, &pool->capacity);
+	if (!err)
 		err = get_str(p, g, "on_scale_up", pool->on_scale_up, sizeof(pool->on_scale_up),
 			      NULL);
 	if (!err)
@@ -538,16 +623,20 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	if (m && (err = parse_health(p, m, &pool->health)))
 		return err;
 	m = config_setting_get_member(g, "demand");
-	if (!m)
-		return perr(p, g, "pool %s: missing demand = { target = ...; }", pool->name);
-	err = parse_demand(p, m, &pool->policy);
+	if (!m && pool->capacity <= 0)
+		return perr(p, g, "pool %s: missing demand = { target = ...; } "
+			    "(or capacity = ...;)", pool->name);
+	if (m)
+		err = parse_demand(p, m, &pool->policy, pool->capacity);
+	else
+		pool->policy.demand.target = XLB_POLICY_DEMAND_UTIL * pool->capacity;
 	if (err)
 		return err;
 	m = config_setting_get_member(g, "schedules");
 	if (m && (err = parse_schedules(p, m, &pool->policy)))
 		return err;
 	m = config_setting_get_member(g, "predictive");
-	if (m && (err = parse_predictive(p, m, &pool->policy)))
+	if (m && (err = parse_predictive(p, m, pool)))
 		return err;
 	if (xlb_policy_cfg_check(&pool->policy, err2, sizeof(err2)))
 		return perr(p, g, "pool %s: %s", pool->name, err2);

@@ -53,6 +53,10 @@ struct xlbd_pool_conf {
 	char on_scale_down[XLBD_PATH_MAX];
 	struct xlbd_health_conf health;
 	struct xlb_policy_cfg policy;
+	/* Load one backend serves when saturated (signal units/s), 0 = not
+	 * given. With it, demand.util / predictive.util set the targets as
+	 * fractions of it, as tools/xlb-sim measures them. */
+	double capacity;
 };
 
 struct xlbd_conf {
