@@ -10,19 +10,7 @@
 
 #include "../../user/lbctl/lbctl.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			putchar('\n');					\
-		}							\
-	} while (0)
+#include "unit.h"
 
 static void test_match(void)
 {
@@ -213,6 +201,5 @@ int main(void)
 	test_match();
 	test_vip();
 	test_args();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

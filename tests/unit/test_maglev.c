@@ -11,19 +11,7 @@
 
 #include "xlb.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
+#include "unit.h"
 
 /* Backend i: 198.18.(i / 250).(i % 250 + 1), IPv4-mapped. */
 static void mk_backends(struct xlb_maglev_backend *b, size_t n, __u32 weight)
@@ -296,6 +284,5 @@ int main(void)
 	test_determinism();
 	test_wrr();
 	test_speed();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

@@ -11,19 +11,7 @@
 
 #include "xlb.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
+#include "unit.h"
 
 static void test_addr(void)
 {
@@ -130,6 +118,5 @@ int main(void)
 	test_addr();
 	test_vip();
 	test_enums();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

@@ -13,19 +13,7 @@
 
 #include "policy.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (cond) {                                                    \
-			passed++;                                              \
-		} else {                                                       \
-			failed++;                                              \
-			printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-		}                                                              \
-	} while (0)
+#include "unit.h"
 
 #define MON_2024	1704067200.0	/* Monday 2024-01-01 00:00 UTC */
 #define FRI_2024	(MON_2024 + 4 * 86400)
@@ -767,6 +755,5 @@ int main(void)
 	test_combination();
 	test_stabilize_inflight();
 	test_recommended();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

@@ -13,19 +13,7 @@
 #include "policy.h"
 #include "sim.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (cond) {                                                    \
-			passed++;                                              \
-		} else {                                                       \
-			failed++;                                              \
-			printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-		}                                                              \
-	} while (0)
+#include "unit.h"
 
 static void mk_trace(struct xlb_sim_trace *tr, size_t n)
 {
@@ -270,6 +258,5 @@ int main(void)
 	test_hpa_behaviour();
 	test_synthetic();
 	test_read();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

@@ -17,19 +17,7 @@
 
 #include "../../user/xlbd/xlbd.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
+#include "unit.h"
 
 static char tmpdir[] = "/tmp/test_xlbd_conf.XXXXXX";
 static char path[128];
@@ -357,6 +345,5 @@ int main(void)
 	test_listen();
 	unlink(path);
 	rmdir(tmpdir);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }

@@ -13,19 +13,7 @@
 
 #include "../../user/xlbd/xlbd.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
+#include "unit.h"
 
 static const struct xlbd_sm_params P = {
 	.weight = 100, .slow_start_s = 10, .drain_idle_s = 5, .drain_timeout_s = 60,
@@ -276,6 +264,5 @@ int main(void)
 	test_drain();
 	test_health();
 	test_follow();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_SUMMARY();
 }
