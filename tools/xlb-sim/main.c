@@ -17,7 +17,27 @@
 #include "policy.h"
 #include "sim.h"
 
-#define NASA_DEFAULT	"/work/shared/traces/nasa-http-1995-rps.tbz2"
+#define NASA_FILE	"nasa-http-1995-rps.tbz2"
+
+/* The NASA trace is not in the repository: $XLB_TRACES, else the
+ * developers' shared folder beside the checkout (../shared/traces seen from
+ * the checkout or from build/). NULL when none exists. */
+static const char *nasa_default(void)
+{
+	static char path[4096];
+	const char *env = getenv("XLB_TRACES");
+	const char *dirs[] = { env, "../shared/traces", "../../shared/traces" };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], NASA_FILE);
+		if (access(path, R_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
 
 /* xlb's tunables, in units of the pool model (fractions of capacity). */
 struct params {
@@ -584,7 +604,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': o.trace_file = optarg; break;
-		case 'n': o.nasa = optarg ? optarg : NASA_DEFAULT; break;
+		case 'n':
+			o.nasa = optarg ? optarg : nasa_default();
+			if (!o.nasa) {
+				fprintf(stderr, "Error: --nasa: %s not found in $XLB_TRACES or "
+					"../shared/traces; give its path: --nasa FILE\n", NASA_FILE);
+				return 2;
+			}
+			break;
 		case 'S': o.synthetic = true; break;
 		case 'V':
 			o.synthetic = true;
