@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * VIP lookup, connection table and scheduler.
+ * VIP pre-filter, connection table, VIP lookup and scheduler.
  *
- * Contract: per packet one xlb_vips lookup, one xlb_conns lookup and one
- * xlb_backends lookup; only a new or moved flow reads the ring (two inner
- * array lookups) and writes xlb_conns. The ring is read through
+ * Contract: the connection table comes first. A packet to an address whose
+ * xlb_vip_filter slot is zero is PASS_NOT_VIP after one array read. An
+ * established flow costs one xlb_conns and one xlb_backends lookup and no
+ * xlb_vips lookup: its entry names the VIP (vip_id) and the backend, and the
+ * backend still being VALID and that VIP's proves the VIP still exists,
+ * because libxlb clears VALID on every backend of a VIP it deletes and never
+ * revalidates a backend id that a table entry may still name. Anything else
+ * looks the VIP up and schedules: only a new or moved flow reads the ring
+ * (two inner array lookups) and writes xlb_conns. The ring is read through
  * xlb_rings[vip id] once, so a concurrent ring swap is seen whole or not at
  * all; its entry 0 is its size N.
  */
@@ -14,6 +20,50 @@
 #include "maps.h"
 #include "parse.h"
 #include "jhash.h"
+
+/* Returns 0 when some VIP may have the flow's destination address, else
+ * PASS_NOT_VIP: most non-VIP traffic ends here, for one inlined array read
+ * instead of a hash lookup (~30 ns). A collision only means going on. */
+static __always_inline int xlb_vip_filter_check(const struct xlb_pkt *pkt)
+{
+	const __u32 *w = (const __u32 *)pkt->flow.dst;
+	__u32 slot, *cnt;
+
+	slot = xlb_vip_filter_slot(w[0], w[1], w[2], w[3]);
+	cnt = bpf_map_lookup_elem(&xlb_vip_filter, &slot);
+	if (!cnt || !*cnt)
+		return XLB_R(PASS_NOT_VIP);
+	return 0;
+}
+
+/*
+ * Returns true with the flow's backend and VIP id in pkt when xlb_conns has
+ * the flow on a backend that is VALID and belongs to the entry's VIP: the
+ * established path. Otherwise false, with pkt->conn_found set when an entry
+ * existed (it is then replaced: EV_CONN_RESCHEDULED).
+ */
+static __always_inline bool xlb_conn_hit(struct xlb_pkt *pkt)
+{
+	const struct xlb_backend *be;
+	struct xlb_conn *conn;
+	__u32 id, vip_id;
+
+	conn = bpf_map_lookup_elem(&xlb_conns, &pkt->flow);
+	if (!conn)
+		return false;
+	pkt->conn_found = 1;
+	id = conn->backend_id;
+	vip_id = conn->vip_id;
+	be = bpf_map_lookup_elem(&xlb_backends, &id);
+	if (!be || !(be->flags & XLB_BACKEND_F_VALID) || be->vip_id != vip_id)
+		return false;
+	pkt->be = be;
+	pkt->be_id = id;
+	pkt->vip_id = vip_id;
+	pkt->vip_hit = 1;
+	pkt->event = pkt->icmp_err ? XLB_STAT_EV_ICMP_ERR_FORWARDED : XLB_STAT_EV_CONN_HIT;
+	return true;
+}
 
 /* Returns 0 with the VIP of (flow dst, dport, proto) in pkt, or PASS_NOT_VIP. */
 static __always_inline int xlb_vip_lookup(struct xlb_pkt *pkt)
@@ -83,29 +133,15 @@ static __always_inline int xlb_schedule(struct xlb_pkt *pkt)
 }
 
 /*
- * Returns 0 with the flow's backend in pkt, or a negative reason. A table
- * hit is kept while its backend is valid and still the VIP's; otherwise the
- * flow is scheduled again. ICMP errors never insert a flow.
+ * Returns 0 with a backend for a flow that xlb_conn_hit() did not place, or
+ * a negative reason: the VIP's scheduler picks it and the flow is inserted
+ * (replacing a stale entry). ICMP errors never insert a flow.
  */
 static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 {
-	const struct xlb_backend *be;
-	struct xlb_conn *conn, val;
+	struct xlb_conn val;
 	int ret;
 
-	conn = bpf_map_lookup_elem(&xlb_conns, &pkt->flow);
-	if (conn) {
-		__u32 id = conn->backend_id;
-
-		be = bpf_map_lookup_elem(&xlb_backends, &id);
-		if (be && (be->flags & XLB_BACKEND_F_VALID) && be->vip_id == pkt->vip_id) {
-			pkt->be = be;
-			pkt->be_id = id;
-			pkt->event = pkt->icmp_err ? XLB_STAT_EV_ICMP_ERR_FORWARDED :
-						     XLB_STAT_EV_CONN_HIT;
-			return 0;
-		}
-	}
 	ret = xlb_schedule(pkt);
 	if (ret)
 		return ret;
@@ -114,10 +150,10 @@ static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 		return 0;
 	}
 	val.backend_id = pkt->be_id;
-	val.vip_id = pkt->vip_id;
+	val.vip_id = pkt->vip_id;	/* xlb_conn_hit() checks the backend against it */
 	/* An LRU insert can only fail under memory pressure: forward anyway. */
 	bpf_map_update_elem(&xlb_conns, &pkt->flow, &val, BPF_ANY);
-	pkt->event = conn ? XLB_STAT_EV_CONN_RESCHEDULED : XLB_STAT_EV_CONN_NEW;
+	pkt->event = pkt->conn_found ? XLB_STAT_EV_CONN_RESCHEDULED : XLB_STAT_EV_CONN_NEW;
 	return 0;
 }
 

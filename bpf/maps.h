@@ -28,6 +28,14 @@ struct {
 	__type(value, __u32);
 } xlb_vip_addrs SEC(".maps");
 
+/* Pre-filter of xlb_vips by destination address: see XLB_VIP_FILTER_SLOTS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_VIP_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_vip_filter SEC(".maps");
+
 /* Inner ring template: BPF_F_INNER_MAP lets each VIP's ring have its own size. */
 struct xlb_ring_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -28,6 +28,7 @@ struct xlb_pkt {
 	__u8	sched;			/* enum xlb_sched of the VIP */
 	__u8	vip_hit;		/* vip_id is valid */
 	__u8	scheduled;		/* the scheduler picked the backend */
+	__u8	conn_found;		/* xlb_conns had the flow */
 	__u8	event;			/* XLB_STAT_EV_* or XLB_EV_NONE */
 };
 

@@ -265,4 +265,24 @@ struct xlb_nh {
 };
 _Static_assert(sizeof(struct xlb_nh) == 48, "xlb_nh ABI");
 
+/*
+ * xlb_vip_filter value (ARRAY of XLB_VIP_FILTER_SLOTS __u32), indexed by
+ * xlb_vip_filter_slot(): how many xlb_vip_addrs entries map to the slot.
+ * A cheap exact-superset pre-filter before the xlb_vips hash lookup: a
+ * zero slot means no VIP has this address. User space raises a slot before
+ * the first VIP on an address is added and lowers it after the last one is
+ * deleted, so every VIP address always finds a nonzero slot.
+ */
+#define XLB_VIP_FILTER_SLOTS	4096	/* power of two; 16 KiB */
+
+/* Returns the xlb_vip_filter slot of a 16-byte address given as its four
+ * 32-bit words in memory order. */
+static inline __u32 xlb_vip_filter_slot(__u32 w0, __u32 w1, __u32 w2, __u32 w3)
+{
+	__u32 h = w0 ^ w1 ^ w2 ^ w3;
+
+	h ^= h >> 16;
+	return (h ^ (h >> 8)) & (XLB_VIP_FILTER_SLOTS - 1);
+}
+
 #endif /* XLB_ABI_H */

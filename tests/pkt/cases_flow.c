@@ -277,6 +277,104 @@ out:
 	th_end(&t);
 }
 
+/* Returns nothing: sends flow i of fam and expects PASS_NOT_VIP, untouched. */
+static void expect_not_vip(struct th *t, int fam, int i, const char *what)
+{
+	struct th_exp e = { .verdict = XDP_PASS, .reason = XLB_STAT_PASS_NOT_VIP };
+	uint8_t in[PKT_MAX];
+	size_t len;
+
+	len = flow_frame(in, fam, i);
+	th_check(t, what, in, len, &e);
+}
+
+/*
+ * A deleted VIP's established flows are PASS_NOT_VIP. With another VIP left
+ * on the address the pre-filter lets them through to the connection table,
+ * whose entries still name the VIP's backends: only xlb_vip_del clearing
+ * VALID on them keeps the established path from forwarding.
+ */
+static void vip_deleted_flows_pass(int other_vip)
+{
+	int orig[NFLOWS], i;
+	char what[64];
+	struct th t;
+
+	if (env_open(&t, other_vip ?
+		     "vip deleted, another vip on its address: flows PASS_NOT_VIP" :
+		     "vip deleted, last on its address: flows PASS_NOT_VIP"))
+		goto out;
+	setup3(&t, 4);
+	if (other_vip)
+		th_vip(&t, "udp", VIP4, 53, XLB_SCHED_MAGLEV, 1021);
+	if (t.fails || establish(&t, 4, orig))
+		goto out;
+	if (xlb_vip_del(t.xlb, &t.vip[0])) {
+		th_fail(&t, "xlb_vip_del: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	/* the deleted VIP has no counters to read any more */
+	t.vip[0] = t.vip[1];
+	t.nvip--;
+	for (i = 0; i < NFLOWS && !t.fails; i++) {
+		snprintf(what, sizeof(what), "flow %d after vip delete", i);
+		expect_not_vip(&t, 4, i, what);
+	}
+	expect_not_vip(&t, 4, 5000, "new flow after vip delete");
+out:
+	th_end(&t);
+}
+
+/* A VIP deleted and added again (same key, same id, new backends): every
+ * established flow is rescheduled on the new ring. */
+static void vip_readded_reschedules(int fam)
+{
+	const char *net = fam == 4 ? "198.18.1." : "fd00:1::";
+	int orig[NFLOWS], i, pred;
+	__u32 id_before, id_after;
+	struct xlb_vip_info info;
+	uint8_t in[PKT_MAX];
+	char what[64], addr[64];
+	struct th t;
+	size_t len;
+
+	if (env_open(&t, fam == 4 ? "vip deleted and re-added: flows rescheduled (v4)" :
+				    "vip deleted and re-added: flows rescheduled (v6)"))
+		goto out;
+	setup3(&t, fam);
+	if (t.fails || establish(&t, fam, orig))
+		goto out;
+	id_before = vip_id(&t, 0);
+	if (xlb_vip_del(t.xlb, &t.vip[0])) {
+		th_fail(&t, "xlb_vip_del: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	if (xlb_vip_add(t.xlb, &t.vip[0], XLB_SCHED_MAGLEV, 1021)) {
+		th_fail(&t, "xlb_vip_add again: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	if (xlb_vip_get(t.xlb, &t.vip[0], &info))
+		th_fail(&t, "xlb_vip_get: %s", xlb_errmsg(t.xlb));
+	id_after = info.id;
+	TH_ASSERT(&t, id_after == id_before, "re-added vip got id %u, not %u: the case "
+		  "would not test an entry naming a live vip id", id_after, id_before);
+	for (i = 10; i < 13; i++) {
+		snprintf(addr, sizeof(addr), "%s%d", net, i);
+		th_backend(&t, 0, addr, 100, XLB_BACKEND_ACTIVE);
+	}
+	for (i = 0; i < NFLOWS && !t.fails; i++) {
+		len = flow_frame(in, fam, i);
+		pred = predict_frame(&t, 0, in, len);
+		TH_ASSERT(&t, pred >= 3, "ring picks an old backend index %d", pred);
+		snprintf(what, sizeof(what), "flow %d after vip re-add", i);
+		send_to(&t, what, in, len, pred, K_RESCHED);
+		snprintf(what, sizeof(what), "flow %d second packet", i);
+		send_to(&t, what, in, len, pred, K_HIT);
+	}
+out:
+	th_end(&t);
+}
+
 static int count_conn(const struct xlb_flow *f, const struct xlb_conn *c, void *ctx)
 {
 	(void)f;
@@ -438,6 +536,10 @@ void run_flow_cases(void)
 	deleted_reschedules(4);
 	deleted_reschedules(6);
 	conn_table_wins();
+	vip_deleted_flows_pass(0);
+	vip_deleted_flows_pass(1);
+	vip_readded_reschedules(4);
+	vip_readded_reschedules(6);
 	icmp_error_follows_flow(4);
 	icmp_error_follows_flow(6);
 	second_packet_hits();

@@ -33,6 +33,7 @@ const struct xlb_map_def xlb_map_defs[M_MAX] = {
 	[M_STATS]	= { "xlb_stats", sizeof(__u32), sizeof(struct xlb_counter) },
 	[M_VIP_STATS]	= { "xlb_vip_stats", sizeof(__u32), sizeof(struct xlb_vip_stats) },
 	[M_BE_STATS]	= { "xlb_be_stats", sizeof(__u32), sizeof(struct xlb_backend_stats) },
+	[M_VIP_FILTER]	= { "xlb_vip_filter", sizeof(__u32), sizeof(__u32) },
 };
 
 /* ---- logging ------------------------------------------------------------- */
@@ -240,6 +241,102 @@ static int check_map(struct xlb *xlb, int m, int fd, const char *what)
 	return 0;
 }
 
+/*
+ * Returns the fd of the xlb_vip_filter map of a loaded xlb_ingress program
+ * that uses vips_fd's map (its pin was removed while it ran), or -ENOENT.
+ * Taking over that map keeps the running program's filter in step.
+ */
+static int running_vip_filter(int vips_fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), id = 0, vips_id, map_ids[32], k;
+	int fd, found = -ENOENT;
+
+	if (bpf_obj_get_info_by_fd(vips_fd, &mi, &len))
+		return neg_errno();
+	vips_id = mi.id;
+	while (found < 0 && !bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info pi = {};
+		int filter = -1;
+		bool ours = false;
+
+		len = sizeof(pi);
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		pi.nr_map_ids = 32;
+		pi.map_ids = (__u64)(unsigned long)map_ids;
+		if (bpf_obj_get_info_by_fd(fd, &pi, &len) || strcmp(pi.name, XLB_PROG_NAME) ||
+		    pi.nr_map_ids > 32)
+			pi.nr_map_ids = 0;
+		close(fd);
+		for (k = 0; k < pi.nr_map_ids; k++) {
+			ours |= map_ids[k] == vips_id;
+			fd = bpf_map_get_fd_by_id(map_ids[k]);
+			if (fd < 0)
+				continue;
+			memset(&mi, 0, sizeof(mi));
+			len = sizeof(mi);
+			if (filter < 0 && !bpf_obj_get_info_by_fd(fd, &mi, &len) &&
+			    !strcmp(mi.name, xlb_map_defs[M_VIP_FILTER].name))
+				filter = fd;
+			else
+				close(fd);
+		}
+		if (ours && filter >= 0)
+			found = filter;
+		else if (filter >= 0)
+			close(filter);
+	}
+	return found;
+}
+
+/*
+ * Returns 0 with xlb->fds[M_VIP_FILTER] set, for pinned state that has no
+ * xlb_vip_filter pin: state pinned by an xlb from before the filter (ABI 1
+ * without it). Every other map is kept, so flows and counters survive the
+ * upgrade. The map of a program still running on this state is taken over;
+ * otherwise a new one is filled from xlb_vip_addrs. Either is pinned.
+ */
+static int adopt_vip_filter(struct xlb *xlb, const char *path)
+{
+	bool fresh = false;
+	int fd, err;
+
+	fd = running_vip_filter(xlb->fds[M_VIPS]);
+	if (fd == -ENOENT) {
+		fresh = true;
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, xlb_map_defs[M_VIP_FILTER].name,
+				    sizeof(__u32), sizeof(__u32), XLB_VIP_FILTER_SLOTS, NULL);
+		if (fd < 0)
+			return xlb_errs(xlb, neg_errno(), "%s: create", path);
+		err = xlb_vip_filter_fill(xlb, fd);
+		if (err) {
+			close(fd);
+			return xlb_errs(xlb, err, "%s: fill from %s", path,
+					xlb_map_defs[M_VIP_ADDRS].name);
+		}
+	} else if (fd < 0) {
+		return xlb_errs(xlb, fd, "%s: look for a running program's map", path);
+	}
+	if (bpf_obj_pin(fd, path)) {
+		err = neg_errno();
+		close(fd);
+		if (err != -EEXIST)
+			return xlb_errs(xlb, err, "pin %s", path);
+		/* another libxlb user adopted it first: use theirs */
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return xlb_errs(xlb, neg_errno(), "%s", path);
+	} else {
+		chmod(path, 0600);
+		xlb_log(XLB_LOG_INFO, "%s: %s (state pinned without it)\n", path,
+			fresh ? "created from xlb_vip_addrs" : "re-pinned from the running program");
+	}
+	xlb->fds[M_VIP_FILTER] = fd;
+	return 0;
+}
+
 static int open_pinned(struct xlb *xlb)
 {
 	char path[PATH_MAX];
@@ -248,6 +345,12 @@ static int open_pinned(struct xlb *xlb)
 	for (m = 0; m < M_MAX; m++) {
 		pin_path(xlb, m, path, sizeof(path));
 		fd = bpf_obj_get(path);
+		if (fd < 0 && errno == ENOENT && m == M_VIP_FILTER) {
+			err = adopt_vip_filter(xlb, path);
+			if (err)
+				return err;
+			fd = xlb->fds[m];
+		}
 		if (fd < 0) {
 			err = neg_errno();
 			if (err == -ENOENT && m == M_VIPS)
@@ -278,6 +381,7 @@ static struct bpf_map *skel_map(struct xlb_bpf *skel, int m)
 		[M_STATS] = skel->maps.xlb_stats,
 		[M_VIP_STATS] = skel->maps.xlb_vip_stats,
 		[M_BE_STATS] = skel->maps.xlb_be_stats,
+		[M_VIP_FILTER] = skel->maps.xlb_vip_filter,
 	};
 	return maps[m];
 }

@@ -25,6 +25,7 @@ enum xlb_map {
 	M_STATS,
 	M_VIP_STATS,
 	M_BE_STATS,
+	M_VIP_FILTER,	/* after M_VIPS, M_VIP_ADDRS: open_pinned() may rebuild it from them */
 	M_MAX
 };
 
@@ -66,6 +67,9 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, char *why, size
 /* xlb_backend_add(), with the ring rebuild optional (bulk config loads). */
 int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const struct xlb_addr *addr,
 		       __u16 weight, enum xlb_backend_state state, __u32 *id_out, bool rebuild);
+
+/* vip.c: fill the empty xlb_vip_filter map fd from xlb_vip_addrs. */
+int xlb_vip_filter_fill(struct xlb *xlb, int fd);
 
 /* Read a whole ARRAY map of max entries values into buf. */
 int xlb_array_read_all(int fd, __u32 max, size_t vsize, void *buf);

@@ -246,10 +246,54 @@ int xlb_vip_rebuild(struct xlb *xlb, const struct xlb_vip_key *key)
 
 /* ---- VIPs ------------------------------------------------------------------ */
 
+static __u32 vip_filter_slot_of(const __u8 *addr)
+{
+	__u32 w[4];
+
+	memcpy(w, addr, sizeof(w));
+	return xlb_vip_filter_slot(w[0], w[1], w[2], w[3]);
+}
+
+int xlb_vip_filter_fill(struct xlb *xlb, int fd)
+{
+	struct xlb_addr cur, next;
+	__u32 *cnt, slot;
+	int err = 0;
+
+	cnt = calloc(XLB_VIP_FILTER_SLOTS, sizeof(*cnt));
+	if (!cnt)
+		return -ENOMEM;
+	if (!bpf_map_get_next_key(xlb->fds[M_VIP_ADDRS], NULL, &next)) {
+		do {
+			cur = next;
+			cnt[vip_filter_slot_of(cur.addr)]++;
+		} while (!bpf_map_get_next_key(xlb->fds[M_VIP_ADDRS], &cur, &next));
+	}
+	for (slot = 0; slot < XLB_VIP_FILTER_SLOTS && !err; slot++)
+		if (cnt[slot] && bpf_map_update_elem(fd, &slot, &cnt[slot], BPF_ANY))
+			err = neg_errno();
+	free(cnt);
+	return err;
+}
+
+/* Returns 0 after adding delta to the xlb_vip_filter slot of addr. */
+static int vip_filter_ref(struct xlb *xlb, const __u8 *addr, int delta)
+{
+	__u32 slot = vip_filter_slot_of(addr), cnt = 0;
+
+	if (bpf_map_lookup_elem(xlb->fds[M_VIP_FILTER], &slot, &cnt))
+		return neg_errno();
+	cnt = delta < 0 && cnt == 0 ? 0 : cnt + delta;
+	if (bpf_map_update_elem(xlb->fds[M_VIP_FILTER], &slot, &cnt, BPF_ANY))
+		return neg_errno();
+	return 0;
+}
+
 static int vip_addr_ref(struct xlb *xlb, const __u8 *addr, int delta)
 {
 	struct xlb_addr a;
 	__u32 cnt = 0;
+	int err;
 
 	memcpy(a.addr, addr, 16);
 	if (bpf_map_lookup_elem(xlb->fds[M_VIP_ADDRS], &a, &cnt))
@@ -257,7 +301,13 @@ static int vip_addr_ref(struct xlb *xlb, const __u8 *addr, int delta)
 	if (delta < 0 && cnt <= 1) {
 		if (bpf_map_delete_elem(xlb->fds[M_VIP_ADDRS], &a) && errno != ENOENT)
 			return neg_errno();
-		return 0;
+		/* after the last VIP on addr is gone: the filter stays a superset */
+		return cnt ? vip_filter_ref(xlb, addr, -1) : 0;
+	}
+	if (!cnt) {	/* first VIP on addr: the filter lets it through first */
+		err = vip_filter_ref(xlb, addr, +1);
+		if (err)
+			return err;
 	}
 	cnt += delta;
 	if (bpf_map_update_elem(xlb->fds[M_VIP_ADDRS], &a, &cnt, BPF_ANY))
@@ -419,6 +469,9 @@ int xlb_vip_del(struct xlb *xlb, const struct xlb_vip_key *key)
 		goto out;
 	}
 	bpf_map_delete_elem(xlb->fds[M_RINGS], &v.id);
+	/* Established flows never look the VIP up (xlb_conn_hit): they stop
+	 * only when their backend is invalid, so every backend is cleared
+	 * before we return, even if one update fails. */
 	for (i = 0; i < XLB_MAX_BACKENDS; i++) {
 		if (!be_of(&all[i], v.id))
 			continue;
