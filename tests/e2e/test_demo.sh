@@ -47,6 +47,7 @@ if [ ! -s "$S" ]; then
 	e2e_finish
 fi
 js() { jq -r "$1" "$S"; }
+# shellcheck disable=SC2317	# called through check
 jqe() { jq -e "$1" "$S" >/dev/null; }
 check "scaled up: the ring grew from $(js .first_active) to $(js .max_active) active backends" \
 	jqe '.scaled_up and .max_active > .first_active'

@@ -222,6 +222,9 @@ http {
 	server {
 		listen $TB_VIP4:80 reuseport;
 		listen [$TB_VIP6]:80 reuseport;
+		# the backend's own addresses: health checks (xlbd) and direct tests
+		listen $(tb_be4 "$n"):80;
+		listen [$(tb_be6 "$n")]:80;
 		default_type text/plain;
 		location = / { return 200 "backend-$n\n"; }
 		location = /big { alias $TB_DIR/www/big; }
