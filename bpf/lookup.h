@@ -10,7 +10,12 @@
  * because libxlb clears VALID on every backend of a VIP it deletes and never
  * revalidates a backend id that a table entry may still name. Anything else
  * looks the VIP up and schedules: only a new or moved flow reads the ring
- * (two inner array lookups) and writes xlb_conns. The ring is read through
+ * (two inner array lookups) and writes xlb_conns. A TCP SYN without ACK that
+ * hits an entry is a new connection reusing the 4-tuple (clients recycle
+ * source ports long before the LRU forgets the old flow): it counts as a
+ * new flow, and keeps the entry's backend only while that backend is ACTIVE,
+ * so draining and standby backends get no new connections (IPVS's
+ * conn_reuse_mode does the same). The ring is read through
  * xlb_rings[vip id] once, so a concurrent ring swap is seen whole or not at
  * all; its entry 0 is its size N.
  */
@@ -39,8 +44,10 @@ static __always_inline int xlb_vip_filter_check(const struct xlb_pkt *pkt)
 /*
  * Returns true with the flow's backend and VIP id in pkt when xlb_conns has
  * the flow on a backend that is VALID and belongs to the entry's VIP: the
- * established path. Otherwise false, with pkt->conn_found set when an entry
- * existed (it is then replaced: EV_CONN_RESCHEDULED).
+ * established path. A SYN (new connection on a reused tuple) is placed so
+ * only when the backend is also ACTIVE, and then counts as a new flow
+ * (EV_CONN_NEW, new_flows). Otherwise false, with pkt->conn_found set when
+ * an entry existed (it is then replaced).
  */
 static __always_inline bool xlb_conn_hit(struct xlb_pkt *pkt)
 {
@@ -57,11 +64,20 @@ static __always_inline bool xlb_conn_hit(struct xlb_pkt *pkt)
 	be = bpf_map_lookup_elem(&xlb_backends, &id);
 	if (!be || !(be->flags & XLB_BACKEND_F_VALID) || be->vip_id != vip_id)
 		return false;
+	pkt->event = pkt->icmp_err ? XLB_STAT_EV_ICMP_ERR_FORWARDED : XLB_STAT_EV_CONN_HIT;
+	if (xlb_pkt_is_syn(pkt)) {
+		/* state is one byte user space writes: seen old or new, whole. */
+		if (be->state != XLB_BACKEND_ACTIVE) {
+			pkt->event = XLB_EV_NONE;	/* scheduling sets it */
+			return false;
+		}
+		pkt->new_flow = 1;
+		pkt->event = XLB_STAT_EV_CONN_NEW;
+	}
 	pkt->be = be;
 	pkt->be_id = id;
 	pkt->vip_id = vip_id;
 	pkt->vip_hit = 1;
-	pkt->event = pkt->icmp_err ? XLB_STAT_EV_ICMP_ERR_FORWARDED : XLB_STAT_EV_CONN_HIT;
 	return true;
 }
 
@@ -128,7 +144,7 @@ static __always_inline int xlb_schedule(struct xlb_pkt *pkt)
 		return XLB_R(DROP_NO_BACKEND);
 	pkt->be = be;
 	pkt->be_id = id;
-	pkt->scheduled = 1;
+	pkt->new_flow = 1;
 	return 0;
 }
 
@@ -153,7 +169,10 @@ static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 	val.vip_id = pkt->vip_id;	/* xlb_conn_hit() checks the backend against it */
 	/* An LRU insert can only fail under memory pressure: forward anyway. */
 	bpf_map_update_elem(&xlb_conns, &pkt->flow, &val, BPF_ANY);
-	pkt->event = pkt->conn_found ? XLB_STAT_EV_CONN_RESCHEDULED : XLB_STAT_EV_CONN_NEW;
+	/* A SYN starts a new connection even over a stale entry; a moved
+	 * established flow is a rescheduling. */
+	pkt->event = pkt->conn_found && !xlb_pkt_is_syn(pkt) ? XLB_STAT_EV_CONN_RESCHEDULED :
+								XLB_STAT_EV_CONN_NEW;
 	return 0;
 }
 

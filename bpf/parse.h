@@ -81,6 +81,7 @@ static __always_inline int xlb_parse_l4(struct xlb_pkt *pkt, __u8 proto, void *l
 	if (proto == IPPROTO_TCP) {
 		if (len < XLB_TCP_MIN_BYTES || l4 + XLB_TCP_MIN_BYTES > data_end)
 			return XLB_R(DROP_MALFORMED);
+		pkt->tcp_flags = ((__u8 *)l4)[XLB_TCP_FLAGS_OFF];
 	} else if (proto == IPPROTO_UDP) {
 		if (len < XLB_UDP_BYTES || l4 + XLB_UDP_BYTES > data_end)
 			return XLB_R(DROP_MALFORMED);

@@ -8,6 +8,7 @@
 #define XLB_BPF_PKT_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include "xlb/abi.h"
 
 /* What the stages know about the packet. */
@@ -27,9 +28,23 @@ struct xlb_pkt {
 	__u8	icmp_err;		/* flow comes from an ICMP error's quote */
 	__u8	sched;			/* enum xlb_sched of the VIP */
 	__u8	vip_hit;		/* vip_id is valid */
-	__u8	scheduled;		/* the scheduler picked the backend */
+	__u8	new_flow;		/* counts under new_flows (VIP and backend) */
 	__u8	conn_found;		/* xlb_conns had the flow */
+	__u8	tcp_flags;		/* TCP flags byte; 0 for UDP and ICMP */
 	__u8	event;			/* XLB_STAT_EV_* or XLB_EV_NONE */
 };
+
+#define XLB_TCP_FLAGS_OFF	13	/* CWR ECE URG ACK PSH RST SYN FIN (RFC 9293 3.1) */
+#define XLB_TCP_SYN		0x02
+#define XLB_TCP_ACK		0x10
+
+/* Returns true for a TCP SYN without ACK: a client opening a connection.
+ * The parser only copies the flags byte; the test runs on a table hit
+ * (xlb_conn_hit), which keeps the established path's extra cost at a byte
+ * load, a store and one branch. */
+static __always_inline bool xlb_pkt_is_syn(const struct xlb_pkt *pkt)
+{
+	return (pkt->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
+}
 
 #endif /* XLB_BPF_PKT_H */

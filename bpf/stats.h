@@ -101,7 +101,7 @@ static __always_inline int xlb_account(const struct xlb_pkt *pkt, int ret)
 		if (vs) {
 			vs->packets++;
 			vs->bytes += pkt->frame_len;
-			vs->new_flows += pkt->scheduled;
+			vs->new_flows += pkt->new_flow;
 			vs->drops += !!(bit & XLB_MASK_DROP);
 		}
 	}
@@ -109,7 +109,7 @@ static __always_inline int xlb_account(const struct xlb_pkt *pkt, int ret)
 		struct xlb_backend_stats *bs = bpf_map_lookup_elem(&xlb_be_stats, &pkt->be_id);
 
 		if (bs) {
-			bs->new_flows += pkt->scheduled;
+			bs->new_flows += pkt->new_flow;
 			if (bit & XLB_MASK_FORWARD) {
 				bs->packets++;
 				bs->bytes += pkt->frame_len;

@@ -101,7 +101,7 @@ enum xlb_backend_state {
 	X(REDIRECT_FORWARD,	REDIRECT, "redirect_forward",	"encapsulated, redirected to egress")	\
 	X(TX_ICMP_ECHO,		TX,	"tx_icmp_echo",		"echo reply to a ping of a VIP")	\
 	X(TX_ICMP_TOO_BIG,	TX,	"tx_icmp_too_big",	"ICMP frag needed / packet too big sent") \
-	X(EV_CONN_NEW,		EVENT,	"conn_new",		"new flow scheduled")			\
+	X(EV_CONN_NEW,		EVENT,	"conn_new",		"new flow, or a SYN reusing an entry")	\
 	X(EV_CONN_HIT,		EVENT,	"conn_hit",		"packet of a known flow")		\
 	X(EV_CONN_RESCHEDULED,	EVENT,	"conn_rescheduled",	"flow's backend was deleted: moved")	\
 	X(EV_ICMP_ERR_FORWARDED, EVENT,	"icmp_err_forwarded",	"ICMP error steered to its flow")
@@ -224,7 +224,7 @@ _Static_assert(sizeof(struct xlb_counter) == 16, "xlb_counter ABI");
 struct xlb_vip_stats {
 	__u64	packets;	/* every packet matched to the VIP */
 	__u64	bytes;
-	__u64	new_flows;	/* flows scheduled (new or rescheduled) */
+	__u64	new_flows;	/* flows scheduled, plus SYNs reusing an entry */
 	__u64	drops;		/* packets of the VIP dropped, any reason */
 };
 _Static_assert(sizeof(struct xlb_vip_stats) == 32, "xlb_vip_stats ABI");

@@ -14,10 +14,19 @@
 
 enum { K_NEW, K_HIT, K_RESCHED };
 
+/* Flow i's first packet: a SYN. */
 static size_t flow_frame(uint8_t *b, int fam, int i)
 {
 	return env_frame(b, fam == 4 ? CLIENT4 : CLIENT6, 30000 + i,
 			 fam == 4 ? VIP4 : VIP6, 80, 6, 16);
+}
+
+/* A later packet of flow i's connection: ACK (a SYN would be a new
+ * connection reusing the tuple). */
+static size_t est_frame(uint8_t *b, int fam, int i)
+{
+	return env_frame_flags(b, fam == 4 ? CLIENT4 : CLIENT6, 30000 + i,
+			       fam == 4 ? VIP4 : VIP6, 80, 6, PKT_TCP_ACK | PKT_TCP_PSH, 16);
 }
 
 /* Send in, expect it forwarded to backend be as a new / hit / rescheduled flow. */
@@ -105,7 +114,7 @@ static void established_survive_ring_change(int fam)
 	if (xlb_backend_set_weight(t.xlb, &t.vip[0], &a, 300))
 		th_fail(&t, "xlb_backend_set_weight: %s", xlb_errmsg(t.xlb));
 	for (i = 0; i < NFLOWS && !t.fails; i++) {
-		len = flow_frame(in, fam, i);
+		len = est_frame(in, fam, i);
 		pred = predict_frame(&t, 0, in, len);
 		moved += pred != orig[i];
 		snprintf(what, sizeof(what), "flow %d after ring change", i);
@@ -162,7 +171,7 @@ static void drained_keeps_flows(void)
 		}
 	}
 	for (i = 0; i < NFLOWS && !t.fails; i++) {
-		len = flow_frame(in, 4, i);
+		len = est_frame(in, 4, i);
 		on_drained += orig[i] == 1;
 		snprintf(what, sizeof(what), "flow %d after drain", i);
 		send_to(&t, what, in, len, orig[i], K_HIT);
@@ -200,7 +209,7 @@ static void deleted_reschedules(int fam)
 	}
 	th_snap(&t, &a);
 	for (i = 0; i < NFLOWS && !t.fails; i++) {
-		len = flow_frame(in, fam, i);
+		len = est_frame(in, fam, i);
 		snprintf(what, sizeof(what), "flow %d after delete", i);
 		if (orig[i] != 1) {
 			send_to(&t, what, in, len, orig[i], K_HIT);
@@ -253,7 +262,7 @@ static void conn_table_wins(void)
 	th_backend(&t, 1, "198.18.1.13", 100, XLB_BACKEND_ACTIVE);
 	if (t.fails)
 		goto out;
-	len = flow_frame(in, 4, 1);
+	len = est_frame(in, 4, 1);
 	th_flow_of(in, len, &fl);
 	pred = predict_frame(&t, 0, in, len);
 	other = pred == 0 ? 1 : 0;
@@ -264,7 +273,7 @@ static void conn_table_wins(void)
 	}
 	send_to(&t, "flow with a table entry to the non-pick", in, len, other, K_HIT);
 
-	len = flow_frame(in, 4, 2);
+	len = est_frame(in, 4, 2);
 	th_flow_of(in, len, &fl);
 	c = (struct xlb_conn){ .backend_id = t.be[2].id, .vip_id = vip_id(&t, 0) };
 	if (xlb_conn_insert(t.xlb, &fl, &c)) {
@@ -363,7 +372,7 @@ static void vip_readded_reschedules(int fam)
 		th_backend(&t, 0, addr, 100, XLB_BACKEND_ACTIVE);
 	}
 	for (i = 0; i < NFLOWS && !t.fails; i++) {
-		len = flow_frame(in, fam, i);
+		len = est_frame(in, fam, i);
 		pred = predict_frame(&t, 0, in, len);
 		TH_ASSERT(&t, pred >= 3, "ring picks an old backend index %d", pred);
 		snprintf(what, sizeof(what), "flow %d after vip re-add", i);
@@ -452,7 +461,7 @@ static void second_packet_hits(void)
 	if (t.fails)
 		goto out;
 	for (i = 0; i < 3; i++) {
-		len = flow_frame(in, 4, 7);
+		len = i ? est_frame(in, 4, 7) : flow_frame(in, 4, 7);
 		pred = predict_frame(&t, 0, in, len);
 		snprintf(what, sizeof(what), "tcp packet %d", i + 1);
 		send_to(&t, what, in, len, pred, i ? K_HIT : K_NEW);
@@ -461,6 +470,158 @@ static void second_packet_hits(void)
 		snprintf(what, sizeof(what), "udp packet %d", i + 1);
 		send_to(&t, what, in, len, pred, i ? K_HIT : K_NEW);
 	}
+out:
+	th_end(&t);
+}
+
+/* A new connection reusing a tuple in the table (Linux clients recycle
+ * source ports) is a SYN that hits an entry. On an ACTIVE backend it stays
+ * there, even against the ring (the entry here names the ring's non-pick),
+ * and counts as a new flow; the packets after it are plain hits. */
+static void syn_reuse_active(int fam)
+{
+	uint8_t in[PKT_MAX];
+	struct xlb_flow fl;
+	struct xlb_conn c;
+	struct th t;
+	size_t len;
+	int pred, other;
+
+	if (env_open(&t, fam == 4 ? "syn reusing a tuple on an active backend: same backend, "
+				    "new flow (v4)" :
+				    "syn reusing a tuple on an active backend: same backend, "
+				    "new flow (v6)"))
+		goto out;
+	setup3(&t, fam);
+	if (t.fails)
+		goto out;
+	/* Round trip: SYN, ACK, then the tuple comes back with a SYN. */
+	len = flow_frame(in, fam, 20);
+	pred = predict_frame(&t, 0, in, len);
+	send_to(&t, "first connection's syn", in, len, pred, K_NEW);
+	len = est_frame(in, fam, 20);
+	send_to(&t, "first connection's ack", in, len, pred, K_HIT);
+	len = flow_frame(in, fam, 20);
+	send_to(&t, "second connection's syn, same tuple", in, len, pred, K_NEW);
+	/* An entry on the backend the ring does not pick wins for a SYN. */
+	len = flow_frame(in, fam, 21);
+	th_flow_of(in, len, &fl);
+	pred = predict_frame(&t, 0, in, len);
+	other = (pred + 1) % 3;
+	c = (struct xlb_conn){ .backend_id = t.be[other].id, .vip_id = vip_id(&t, 0) };
+	if (xlb_conn_insert(t.xlb, &fl, &c)) {
+		th_fail(&t, "xlb_conn_insert: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	send_to(&t, "syn on an entry to the ring's non-pick", in, len, other, K_NEW);
+	len = est_frame(in, fam, 21);
+	send_to(&t, "its ack", in, len, other, K_HIT);
+out:
+	th_end(&t);
+}
+
+enum { GONE_DRAINING, GONE_STANDBY, GONE_DELETED };
+
+/*
+ * A SYN reusing the tuple of a flow whose backend is draining, standby or
+ * deleted is scheduled like a new connection (conn_new, never
+ * conn_rescheduled) and replaces the entry: the old backend gets no new
+ * flow. Until then, non-SYN packets (and a SYN-ACK) of the old flow stay on
+ * a draining or standby backend.
+ */
+static void syn_reuse_gone(int fam, int how)
+{
+	static const char *const names[][2] = {
+		[GONE_DRAINING] = { "syn reusing a draining backend's tuple: rescheduled (v4)",
+				    "syn reusing a draining backend's tuple: rescheduled (v6)" },
+		[GONE_STANDBY] = { "syn reusing a standby backend's tuple: rescheduled (v4)",
+				   "syn reusing a standby backend's tuple: rescheduled (v6)" },
+		[GONE_DELETED] = { "syn reusing a deleted backend's tuple: a new flow (v4)",
+				   "syn reusing a deleted backend's tuple: a new flow (v6)" },
+	};
+	int orig[NFLOWS], i, on_gone = 0, pred, err;
+	uint8_t in[PKT_MAX];
+	char what[80];
+	struct th t;
+	size_t len;
+
+	if (env_open(&t, names[how][fam == 6]))
+		goto out;
+	setup3(&t, fam);
+	if (t.fails || establish(&t, fam, orig))
+		goto out;
+	if (how == GONE_DELETED)
+		err = xlb_backend_del(t.xlb, &t.vip[0], &t.be[1].addr);
+	else
+		err = xlb_backend_set_state(t.xlb, &t.vip[0], &t.be[1].addr,
+					    how == GONE_DRAINING ? XLB_BACKEND_DRAINING :
+								   XLB_BACKEND_STANDBY);
+	if (err) {
+		th_fail(&t, "changing backend 1: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	for (i = 0; i < NFLOWS && !t.fails; i++) {
+		if (orig[i] != 1) {
+			/* still active: a reused tuple stays, and is a new flow */
+			len = flow_frame(in, fam, i);
+			snprintf(what, sizeof(what), "flow %d: syn on an active backend", i);
+			send_to(&t, what, in, len, orig[i], K_NEW);
+			continue;
+		}
+		on_gone++;
+		if (how != GONE_DELETED) {
+			len = est_frame(in, fam, i);
+			snprintf(what, sizeof(what), "flow %d: ack stays on backend 1", i);
+			send_to(&t, what, in, len, 1, K_HIT);
+			len = env_frame_flags(in, fam == 4 ? CLIENT4 : CLIENT6, 30000 + i,
+					      fam == 4 ? VIP4 : VIP6, 80, 6,
+					      PKT_TCP_SYN | PKT_TCP_ACK, 16);
+			snprintf(what, sizeof(what), "flow %d: syn-ack stays on backend 1", i);
+			send_to(&t, what, in, len, 1, K_HIT);
+		}
+		len = flow_frame(in, fam, i);
+		pred = predict_frame(&t, 0, in, len);
+		TH_ASSERT(&t, pred >= 0 && pred != 1, "ring still picks backend 1");
+		snprintf(what, sizeof(what), "flow %d: syn rescheduled", i);
+		send_to(&t, what, in, len, pred, K_NEW);
+		len = est_frame(in, fam, i);
+		snprintf(what, sizeof(what), "flow %d: the new connection's ack", i);
+		send_to(&t, what, in, len, pred, K_HIT);
+	}
+	TH_ASSERT(&t, on_gone > 0, "no flow was on backend 1");
+out:
+	th_end(&t);
+}
+
+/* The only backend drains: a reused tuple's SYN finds no active backend and
+ * is dropped, leaving the old entry, so the old connection's packets still
+ * reach the draining backend. */
+static void syn_reuse_no_active(void)
+{
+	struct th_exp drop = {
+		.verdict = XDP_DROP,
+		.reason = XLB_STAT_DROP_NO_BACKEND,
+		.vip = TH_IDX(0),
+	};
+	uint8_t in[PKT_MAX];
+	struct th t;
+	size_t len;
+
+	if (env_open(&t, "syn reusing a tuple, no active backend left: dropped, entry kept"))
+		goto out;
+	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_MAGLEV, 1021);
+	th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
+	if (t.fails)
+		goto out;
+	len = flow_frame(in, 4, 30);
+	send_to(&t, "syn", in, len, 0, K_NEW);
+	if (xlb_backend_set_state(t.xlb, &t.vip[0], &t.be[0].addr, XLB_BACKEND_DRAINING)) {
+		th_fail(&t, "xlb_backend_set_state: %s", xlb_errmsg(t.xlb));
+		goto out;
+	}
+	th_check(&t, "syn reusing the tuple after drain", in, len, &drop);
+	len = est_frame(in, 4, 30);
+	send_to(&t, "old connection's ack after the dropped syn", in, len, 0, K_HIT);
 out:
 	th_end(&t);
 }
@@ -543,5 +704,12 @@ void run_flow_cases(void)
 	icmp_error_follows_flow(4);
 	icmp_error_follows_flow(6);
 	second_packet_hits();
+	syn_reuse_active(4);
+	syn_reuse_active(6);
+	syn_reuse_gone(4, GONE_DRAINING);
+	syn_reuse_gone(6, GONE_DRAINING);
+	syn_reuse_gone(4, GONE_STANDBY);
+	syn_reuse_gone(4, GONE_DELETED);
+	syn_reuse_no_active();
 	default_encap_source();
 }

@@ -19,9 +19,11 @@
 #define NFLOWS		32
 #define VIP4_B		"198.18.0.11"
 
+/* Mid-connection packets (ACK): any TCP packet may start a flow, and a SYN
+ * hitting an entry would count as a new connection. */
 static size_t flow_frame(uint8_t *b, int i)
 {
-	return env_frame(b, CLIENT4, 31000 + i, VIP4, 80, 6, 16);
+	return env_frame_flags(b, CLIENT4, 31000 + i, VIP4, 80, 6, PKT_TCP_ACK | PKT_TCP_PSH, 16);
 }
 
 static int send_to(struct th *t, const char *what, const uint8_t *in, size_t len,

@@ -176,6 +176,12 @@ size_t env_exp_fwd(struct th *t, int be, const uint8_t *in, size_t len, uint8_t 
 size_t env_frame(uint8_t *b, const char *src, uint16_t sport, const char *dst,
 		 uint16_t dport, uint8_t proto, size_t paylen)
 {
+	return env_frame_flags(b, src, sport, dst, dport, proto, PKT_TCP_SYN, paylen);
+}
+
+size_t env_frame_flags(uint8_t *b, const char *src, uint16_t sport, const char *dst,
+		       uint16_t dport, uint8_t proto, uint8_t tcp_flags, size_t paylen)
+{
 	struct pkt_flow f = {
 		.smac = MAC_CLIENT,
 		.dmac = MAC_LB,
@@ -183,7 +189,7 @@ size_t env_frame(uint8_t *b, const char *src, uint16_t sport, const char *dst,
 			.ttl = 61, .frag = PKT_DF, .id = 0x1234, .flowlabel = 0x12345 },
 		.sport = sport,
 		.dport = dport,
-		.tcp_flags = PKT_TCP_SYN,
+		.tcp_flags = tcp_flags,
 		.seq = 0x11223344,
 		.paylen = paylen,
 	};

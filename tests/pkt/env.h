@@ -45,9 +45,14 @@ int env_subnet_of(const char *addr);
 int env_open(struct th *t, const char *name);
 /* Expected frame of in forwarded to backend index be (README encap). */
 size_t env_exp_fwd(struct th *t, int be, const uint8_t *in, size_t len, uint8_t *out);
-/* TCP/UDP frame from a client to a VIP, with the tests' usual fields. */
+/* TCP/UDP frame from a client to a VIP, with the tests' usual fields; TCP
+ * ones are a SYN (a connection's first packet). */
 size_t env_frame(uint8_t *b, const char *src, uint16_t sport, const char *dst,
 		 uint16_t dport, uint8_t proto, size_t paylen);
+/* The same with the given TCP flags (PKT_TCP_*, never 0: the builder reads 0
+ * as SYN), e.g. PKT_TCP_ACK for a packet of an established connection. */
+size_t env_frame_flags(uint8_t *b, const char *src, uint16_t sport, const char *dst,
+		       uint16_t dport, uint8_t proto, uint8_t tcp_flags, size_t paylen);
 
 /* ICMP error from a router to a VIP about the backend's reply (src VIP:vport,
  * dst CLIENT: 40000 for TCP, 5353 for UDP); quote = IP header + qextra bytes. */
