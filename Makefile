@@ -176,8 +176,11 @@ format:
 	clang-format -i $(wildcard bpf/*.[ch] include/xlb/*.h user/*/*.[ch] tests/*/*.[ch] tools/*/*.[ch])
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/xlb \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 user/xlbd/xlbd.conf.example README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/xlb/
+	install -m 0644 user/xlbd/xlbd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 $(BUILD):
 	$(Q)mkdir -p $@
