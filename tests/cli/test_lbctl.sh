@@ -529,4 +529,16 @@ else
 	OWN_DEFAULT=0
 fi
 
+# ---- agent show: an unreadable view names the real reason ------------------------
+mkdir -p "$TMP/agent" && echo '{}' >"$TMP/agent/agent.json" && chmod 600 "$TMP/agent/agent.json"
+chmod 755 "$TMP"
+OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LBCTL" agent show dir "$TMP/agent" \
+	2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+if [ "$RC" = 1 ] && grep -q '^Error: .*Permission denied' <<<"$ERR"; then
+	ok "agent show: unreadable agent.json says permission denied"
+else
+	ko "agent show: unreadable agent.json says permission denied" "exit $RC: $ERR"
+fi
+bad "agent show: missing agent.json" "No such file or directory" agent show dir "$TMP/none"
+
 finish

@@ -248,6 +248,9 @@ static void test_bad(void)
 		  " { name = \"a\"; vip = \"tcp 198.18.0.10:81\"; demand = { target = 1; }; } );\n", 2,
 		  "duplicate pool name 'a'" },
 		{ POOL(" name = \"a b\";"), 2, "bad pool name" },
+		/* names go into metric labels and log lines: no control chars */
+		{ POOL(" name = \"a\\nb\";"), 2, "bad pool name" },
+		{ POOL(" name = \"a\\x01b\";"), 2, "bad pool name" },
 		{ "pools = { vip = \"tcp 198.18.0.10:80\"; };\n", 1, "must be a list" },
 		/* capacity, util and the predictive tunables */
 		{ POOL(" capacity = -1;"), 2, "bad capacity -1" },

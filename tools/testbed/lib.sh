@@ -67,13 +67,30 @@ tb_be6() { printf 'fd00:b:%x::2\n' "$1"; }
 tb_client4() { echo "198.18.$((7 + $1)).2"; }
 tb_client6() { printf 'fd00:c:%x::2\n' "$1"; }
 
-# Start a long-running process in a namespace, remembered for teardown.
+# A process's start time (clock ticks since boot, /proc/PID/stat field 22):
+# with the pid, it names one process, even after the pid is reused.
+tb__starttime() {	# PID
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }	# the command name may hold spaces and parentheses
+	# shellcheck disable=SC2086
+	set -- $s
+	echo "${20}"
+}
+
+# True when PID is still the process that started at START.
+tb__same_proc() {	# PID START
+	[ -n "$2" ] && [ "$(tb__starttime "$1")" = "$2" ]
+}
+
+# Start a long-running process in a namespace, remembered for teardown
+# (pid and start time: teardown kills only that very process).
 # tb_bg NS LOGFILE CMD...; prints the pid.
 tb_bg() {
 	local ns=$1 log=$2 pid; shift 2
 	nsenter --net="/run/netns/$ns" "$@" >"$log" 2>&1 </dev/null &
 	pid=$!
-	echo "$pid" >>"$TB_DIR/pids"
+	echo "$pid $(tb__starttime "$pid")" >>"$TB_DIR/pids"
 	echo "$pid"
 }
 
@@ -395,17 +412,21 @@ tb_up() {
 # works from the state files alone, so `testbed down ID` can clean up after a
 # crashed caller.
 tb_down() {
-	local id=${1:-${TB_ID:-}} dir pid ns pin n
+	local id=${1:-${TB_ID:-}} dir pid ns pin n p start
 	[ -n "$id" ] || return 0
 	dir=/tmp/xlb-tb-$id
+	# Only processes this testbed started: a pid left in the file by a
+	# crashed run may belong to someone else by now.
 	if [ -f "$dir/pids" ]; then
-		while read -r pid; do
-			kill "$pid" 2>/dev/null
+		while read -r pid start; do
+			tb__same_proc "$pid" "$start" && kill "$pid" 2>/dev/null
 		done <"$dir/pids"
 	fi
-	# nginx daemonizes: stop it by its pid file.
+	# nginx daemonizes: stop it by its pid file, if that pid is an nginx.
 	for pid in "$dir"/b*/nginx.pid; do
-		[ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+		[ -f "$pid" ] || continue
+		pid=$(cat "$pid")
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nginx ] && kill "$pid" 2>/dev/null
 	done
 	pin=/sys/fs/bpf/xlb-tb-$id
 	[ -f "$dir/pin_dir" ] && pin=$(cat "$dir/pin_dir")
@@ -422,11 +443,15 @@ tb_down() {
 	if [ -f "$dir/pids" ]; then
 		for n in 1 2 3 4 5 6 7 8 9 10; do
 			pid=
-			while read -r p; do kill -0 "$p" 2>/dev/null && pid=$p; done <"$dir/pids"
+			while read -r p start; do
+				tb__same_proc "$p" "$start" && pid=$p
+			done <"$dir/pids"
 			[ -z "$pid" ] && break
 			sleep 0.1
 		done
-		while read -r pid; do kill -9 "$pid" 2>/dev/null; done <"$dir/pids"
+		while read -r pid start; do
+			tb__same_proc "$pid" "$start" && kill -9 "$pid" 2>/dev/null
+		done <"$dir/pids"
 	fi
 	rm -rf "$dir" "/run/xlb-testbed-$id.env"
 	return 0

@@ -96,10 +96,12 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 	snprintf(path, sizeof(path), "%s/agent.json", dir);
 	doc = json_load_file(path, 0, &jerr);
 	if (!doc) {
-		if (errno == ENOENT || strstr(jerr.text, "unable to open"))
+		/* jansson's text carries the real reason (ENOENT, EACCES ...);
+		 * errno after json_load_file() is not reliable. */
+		if (strstr(jerr.text, "unable to open"))
 			return lbctl_fail(c, -ENOENT,
-					  "no agent view at %s: %s (is xlbd running with state_dir %s?)",
-					  path, strerror(ENOENT), dir);
+					  "no agent view: %s (is xlbd running with state_dir %s?)",
+					  jerr.text, dir);
 		return lbctl_fail(c, -EINVAL, "agent view %s: line %d: %s", path, jerr.line,
 				  jerr.text);
 	}

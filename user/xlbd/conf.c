@@ -516,6 +516,19 @@ static void hook_check(struct pctx *p, const struct xlbd_pool_conf *pool, const 
 		      what, path, strerror(errno));
 }
 
+/* The name goes into file names, metric labels and log lines unescaped. */
+static bool pool_name_ok(const char *name)
+{
+	const unsigned char *c;
+
+	if (!name[0])
+		return false;
+	for (c = (const unsigned char *)name; *c; c++)
+		if (*c <= ' ' || *c == 0x7f || strchr("\"\\/", *c))
+			return false;
+	return true;
+}
+
 static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_pool_conf *pool)
 {
 	static const char *const keys[] = { "name", "vip", "signal", "weight", "min", "max",
@@ -574,9 +587,10 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	err = get_str(p, g, "name", pool->name, sizeof(pool->name), NULL);
 	if (err)
 		return err;
-	if (!pool->name[0] || strpbrk(pool->name, " \t\"\\/"))
+	if (!pool_name_ok(pool->name))
 		return perr(p, config_setting_get_member(g, "name"),
-			    "bad pool name '%s' (no spaces, quotes or slashes)", pool->name);
+			    "bad pool name '%s' (no spaces, quotes, slashes or control "
+			    "characters)", pool->name);
 	for (i = 0; i < p->c->n_pools; i++) {
 		if (!strcmp(p->c->pools[i].name, pool->name))
 			return perr(p, g, "duplicate pool name '%s'", pool->name);

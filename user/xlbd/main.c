@@ -429,9 +429,15 @@ static void hook_done(struct xlbd *d, struct hook *h)
 	struct pool *p;
 	struct be *b = NULL;
 	int status = 0;
+	pid_t r;
 
-	if (waitpid(h->pid, &status, WNOHANG) == 0)
+	r = waitpid(h->pid, &status, WNOHANG);
+	if (r == 0)
 		return;
+	if (r < 0) {	/* not a success: no status to go by */
+		pr_warn("%s: waitpid %d: %s", h->what, h->pid, strerror(errno));
+		status = W_EXITCODE(255, 0);
+	}
 	p = pool_by_vip(d, &h->vip);
 	if (p)
 		b = be_find(p, h->be_id);
@@ -1038,6 +1044,34 @@ static struct pool *pool_new(const struct xlbd_pool_conf *pc)
 	return p;
 }
 
+/* A reload changed what the health check probes (or turned it on or off):
+ * the old verdicts say nothing about the new check. Start over as on
+ * adoption: serving backends count as up (fall failures take them out),
+ * spares as down until they pass; with no check, everyone is up. An
+ * in-flight probe of the old check is dropped. */
+static void pool_health_reset(struct xlbd *d, struct pool *p, double now)
+{
+	bool none = p->conf.health.type == XLBD_HC_NONE;
+	size_t i;
+
+	for (i = 0; i < p->n_be; i++) {
+		struct be *b = p->bes[i];
+
+		probe_close(d, b);
+		xlbd_hc_init(&b->hc, none || xlbd_sm_map_state(&b->sm) != XLB_BACKEND_STANDBY);
+		b->fail_open = false;
+		b->next_check = now;
+		snprintf(b->hc_detail, sizeof(b->hc_detail), "%s",
+			 none ? "not checked (health none)" : "not checked yet");
+	}
+}
+
+static bool health_changed(const struct xlbd_health_conf *a, const struct xlbd_health_conf *b)
+{
+	return a->type != b->type || a->port != b->port || a->status != b->status ||
+	       strcmp(a->path, b->path);
+}
+
 /* Swap in a new configuration: build every new pool first (nothing changes
  * if one fails), then move the runtime of pools that stay (same VIP). */
 static int apply_conf(struct xlbd *d, struct xlbd_conf *nc)
@@ -1077,6 +1111,8 @@ static int apply_conf(struct xlbd *d, struct xlbd_conf *nc)
 		p->fresh = false;
 		p->conf = nc->pools[i];
 		xlb_fmt_vip(&p->conf.vip, p->vip_s, sizeof(p->vip_s));
+		if (health_changed(&old->conf.health, &p->conf.health))
+			pool_health_reset(d, p, mono_now());
 		xlb_policy_free(old->pol);
 		p->pol = pol;
 		for (j = 0; j < p->n_be; j++)

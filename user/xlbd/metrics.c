@@ -99,7 +99,6 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 
 char *metrics_render(struct xlbd *d, size_t *len)
 {
-	static const char *const up_down[] = { "up", "down" };
 	struct rows r = { .xlb = d->xlb };
 	char *buf = NULL;
 	size_t i, j, k;
@@ -238,7 +237,6 @@ char *metrics_render(struct xlbd *d, size_t *len)
 			fprintf(f, "xlb_health_checks_total{pool=\"%s\",result=\"%s\"} %lu\n",
 				d->pools[i]->conf.name, k ? "failed" : "ok",
 				k ? d->pools[i]->checks_failed : d->pools[i]->checks_ok);
-	(void)up_down;
 	family(f, "xlbd_config_reloads_total", "counter", "SIGHUP reloads, by result.");
 	fprintf(f, "xlbd_config_reloads_total{result=\"ok\"} %lu\n"
 		   "xlbd_config_reloads_total{result=\"failed\"} %lu\n",
