@@ -18,6 +18,8 @@
 #define XLB_DR(name)		(-1 - XLB_DECAP_STAT_##name)
 #define XLB_VLAN_HLEN		4
 #define XLB_L2_MAX_BYTES	(ETH_HLEN + XLB_VLAN_HLEN)
+#define XLB_OUTER4_HLEN		sizeof(struct iphdr)
+#define XLB_OUTER6_HLEN		sizeof(struct ipv6hdr)
 #define XLB_IP_MF_OFFSET	0x3fff
 #define XLB_IPPROTO_IPIP	4
 #define XLB_IPPROTO_IPV6	41
@@ -119,19 +121,19 @@ static __always_inline int xlb_decap_run(struct xdp_md *ctx, int *ok)
 	if (data + XLB_L2_MAX_BYTES > data_end)
 		return XLB_DR(DROP_MALFORMED);
 	__builtin_memcpy(l2, data, XLB_L2_MAX_BYTES);
-	if (hlen == sizeof(struct ipv6hdr)) {
-		if (data + 40 + XLB_L2_MAX_BYTES > data_end)
+	if (hlen == XLB_OUTER6_HLEN) {
+		if (data + XLB_OUTER6_HLEN + XLB_L2_MAX_BYTES > data_end)
 			return XLB_DR(DROP_MALFORMED);
-		__builtin_memcpy(data + 40, l2, ETH_HLEN);
+		__builtin_memcpy(data + XLB_OUTER6_HLEN, l2, ETH_HLEN);
 		if (l2_len != ETH_HLEN)
-			__builtin_memcpy(data + 40 + ETH_HLEN, l2 + ETH_HLEN, XLB_VLAN_HLEN);
+			__builtin_memcpy(data + XLB_OUTER6_HLEN + ETH_HLEN, l2 + ETH_HLEN, XLB_VLAN_HLEN);
 		*ok = XLB_DECAP_STAT_IP6IP6;
 	} else {
-		if (data + 20 + XLB_L2_MAX_BYTES > data_end)
+		if (data + XLB_OUTER4_HLEN + XLB_L2_MAX_BYTES > data_end)
 			return XLB_DR(DROP_MALFORMED);
-		__builtin_memcpy(data + 20, l2, ETH_HLEN);
+		__builtin_memcpy(data + XLB_OUTER4_HLEN, l2, ETH_HLEN);
 		if (l2_len != ETH_HLEN)
-			__builtin_memcpy(data + 20 + ETH_HLEN, l2 + ETH_HLEN, XLB_VLAN_HLEN);
+			__builtin_memcpy(data + XLB_OUTER4_HLEN + ETH_HLEN, l2 + ETH_HLEN, XLB_VLAN_HLEN);
 		*ok = XLB_DECAP_STAT_IPIP;
 	}
 	if (bpf_xdp_adjust_head(ctx, hlen))

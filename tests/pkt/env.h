@@ -66,5 +66,6 @@ void run_sched_cases(void);
 void run_trunc_cases(void);
 void run_decap_cases(void);
 void run_upgrade_cases(void);
+void run_lib_cases(void);
 
 #endif /* XLB_PKT_ENV_H */

@@ -33,6 +33,7 @@
 
 #include "xlb.h"
 #include "pkt.h"
+#include "netns.h"
 #include "bench.h"
 
 #define BL_VIP4		"198.18.0.10"
@@ -61,19 +62,6 @@ static inline int bl_sh(const char *fmt, ...)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static inline int bl_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -errno;
-	err = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		err = -errno;
-	return err;
-}
-
 static inline void bl_be_text(int k, int v6, char *buf, size_t len)
 {
 	if (v6)
@@ -94,35 +82,16 @@ static inline int bl_netns(const char *lb, const char *peer, int queues)
 	FILE *ip;
 	int rc;
 
-	if (geteuid() != 0) {
-		printf("skip: benchmarks need root (BPF_PROG_TEST_RUN, netns)\n");
-		return 77;
-	}
-	if (unshare(CLONE_NEWNET)) {
-		printf("skip: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return 77;
-	}
-	ip = popen("ip -batch -", "w");
-	if (!ip)
-		return -1;
-	fprintf(ip, "link set lo up\n");
+	rc = tl_netns_begin("benchmarks", &ip);
+	if (rc)
+		return rc == 77 ? 77 : -1;
 	fprintf(ip, "link add %s numtxqueues %d numrxqueues %d address 02:1b:00:00:00:01 "
 		"type veth peer name %s numtxqueues %d numrxqueues %d address 02:1b:00:00:00:02\n",
 		lb, queues, queues, peer, queues, queues);
 	fprintf(ip, "link set %s up\nlink set %s up\n", lb, peer);
 	fprintf(ip, "addr add 198.18.0.1/16 dev %s\n", lb);
 	fprintf(ip, "addr add fd00::1/64 dev %s nodad\n", lb);
-	rc = pclose(ip);
-	if (rc) {
-		printf("Error: netns setup failed (ip -batch exit %d)\n", rc);
-		return -1;
-	}
-	if (bl_write("/proc/sys/net/ipv4/ip_forward", "1") ||
-	    bl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1")) {
-		printf("Error: cannot enable forwarding in the netns\n");
-		return -1;
-	}
-	return 0;
+	return tl_netns_end(ip) ? -1 : 0;
 }
 
 /*

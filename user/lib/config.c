@@ -437,6 +437,29 @@ static const struct want_vip *want_find(const struct want *w, const struct xlb_v
 	return NULL;
 }
 
+/* Returns 0 after deleting the live backends of wv's VIP that wv lacks. */
+static int prune_vip(struct xlb *xlb, const struct want_vip *wv, struct live_list *l)
+{
+	bool found;
+	size_t i, j;
+	int err;
+
+	l->nb = 0;
+	err = xlb_backend_foreach(xlb, &wv->key, live_be_cb, l);
+	if (err)
+		return err;
+	for (j = 0; j < l->nb; j++) {
+		for (i = 0, found = false; i < wv->n_be && !found; i++)
+			found = !memcmp(&wv->be[i].addr, &l->b[j].addr, sizeof(struct xlb_addr));
+		if (!found) {
+			err = xlb_backend_del(xlb, &wv->key, &l->b[j].addr);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xlb_vip_info *live,
 		     struct live_list *l)
 {
@@ -464,16 +487,7 @@ static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xl
 	err = xlb_backend_foreach(xlb, &wv->key, live_be_cb, l);
 	if (err)
 		return err;
-	/* removals first (frees ids), then changes, then additions */
-	for (j = 0; j < l->nb; j++) {
-		for (i = 0, found = false; i < wv->n_be && !found; i++)
-			found = !memcmp(&wv->be[i].addr, &l->b[j].addr, sizeof(struct xlb_addr));
-		if (!found) {
-			err = xlb_backend_del(xlb, &wv->key, &l->b[j].addr);
-			if (err)
-				return err;
-		}
-	}
+	/* changes, then additions (prune_vip() made the removals) */
 	for (i = 0; i < wv->n_be; i++) {
 		const struct want_be *wb = &wv->be[i];
 
@@ -501,6 +515,17 @@ static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xl
 		changed = true;
 	}
 	return changed ? xlb_vip_rebuild(xlb, &wv->key) : 0;
+}
+
+static const struct xlb_vip_info *live_find(const struct live_list *l,
+					    const struct xlb_vip_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!memcmp(&l->v[i].key, k, sizeof(*k)))
+			return &l->v[i];
+	return NULL;
 }
 
 static int apply(struct xlb *xlb, const struct want *w)
@@ -539,14 +564,17 @@ static int apply(struct xlb *xlb, const struct want *w)
 		if (err)
 			goto out;
 	}
+	/* Every removal before any addition: VIP and backend ids are global,
+	 * so an addition may need an id that a later VIP's removal frees. */
 	for (i = 0; i < w->n_vips; i++) {
-		const struct xlb_vip_info *live = NULL;
-		size_t j;
-
-		for (j = 0; j < l.n && !live; j++)
-			if (!memcmp(&l.v[j].key, &w->vips[i].key, sizeof(struct xlb_vip_key)))
-				live = &l.v[j];
-		err = apply_vip(xlb, &w->vips[i], live, &l);
+		if (!live_find(&l, &w->vips[i].key))
+			continue;
+		err = prune_vip(xlb, &w->vips[i], &l);
+		if (err)
+			goto out;
+	}
+	for (i = 0; i < w->n_vips; i++) {
+		err = apply_vip(xlb, &w->vips[i], live_find(&l, &w->vips[i].key), &l);
 		if (err)
 			goto out;
 	}

@@ -35,6 +35,17 @@ static void add_attr(struct nlmsghdr *nh, int type, const void *data, int len)
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
+/* Returns nothing: req becomes an empty request of type with a body of
+ * body bytes (rtmsg or ndmsg) and NLM_F_REQUEST | flags. */
+static void nl_req_init(struct nl_req *req, int type, int flags, __u32 seq, size_t body)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(body);
+	req->nh.nlmsg_type = type;
+	req->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->nh.nlmsg_seq = seq;
+}
+
 static int nl_open(void)
 {
 	struct timeval tv = { .tv_sec = 2 };
@@ -88,11 +99,7 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, char *why, size
 		snprintf(why, len, "netlink: %s", strerror(-fd));
 		return fd;
 	}
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.nh.nlmsg_type = RTM_GETROUTE;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = 1;
+	nl_req_init(&req, RTM_GETROUTE, 0, 1, sizeof(struct rtmsg));
 	req.rt.rtm_family = family;
 	req.rt.rtm_dst_len = alen * 8;
 	add_attr(&req.nh, RTA_DST, dst, alen);
@@ -126,11 +133,7 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, char *why, size
 
 	/* An entry that is usable (or fixed by the operator) is left alone:
 	 * NTF_USE on a PERMANENT entry turns it INCOMPLETE on 6.x kernels. */
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	req.nh.nlmsg_type = RTM_GETNEIGH;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = 2;
+	nl_req_init(&req, RTM_GETNEIGH, 0, 2, sizeof(struct ndmsg));
 	req.nd.ndm_family = family;
 	req.nd.ndm_ifindex = oif;
 	add_attr(&req.nh, NDA_DST, have_gw ? gw : dst, alen);
@@ -146,11 +149,7 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, char *why, size
 	}
 
 	/* ip neigh add ADDR dev OIF + NTF_USE: create and start resolution */
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	req.nh.nlmsg_type = RTM_NEWNEIGH;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
-	req.nh.nlmsg_seq = 3;
+	nl_req_init(&req, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_ACK, 3, sizeof(struct ndmsg));
 	req.nd.ndm_family = family;
 	req.nd.ndm_ifindex = oif;
 	req.nd.ndm_state = NUD_NONE;

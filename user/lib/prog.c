@@ -250,33 +250,46 @@ static int count_cb(const struct xlb_prog_info *info, void *ctx)
 	return 0;
 }
 
+/* Returns an fd of the XDP program named want attached to dev (ifindex),
+ * with its attach flags in *a, or -errno with err_buf naming what failed. */
+static int named_prog_fd(int ifindex, const char *dev, const char *want, struct attached *a,
+			 char *err_buf, size_t errlen)
+{
+	int err, fd;
+
+	err = query_attached(ifindex, a);
+	if (err) {
+		snprintf(err_buf, errlen, "%s: query XDP: %s", dev, strerror(-err));
+		return err;
+	}
+	if (!a->id) {
+		snprintf(err_buf, errlen, "%s: no XDP program attached", dev);
+		return -ENOENT;
+	}
+	if (strcmp(a->name, want)) {
+		snprintf(err_buf, errlen, "%s runs XDP program '%s' (id %u), not %s",
+			 dev, a->name, a->id, want);
+		return -ENOENT;
+	}
+	fd = bpf_prog_get_fd_by_id(a->id);
+	if (fd < 0) {
+		err = neg_errno();
+		snprintf(err_buf, errlen, "%s: program id %u: %s", dev, a->id, strerror(-err));
+		return err;
+	}
+	return fd;
+}
+
 static int detach_named(int ifindex, const char *dev, const char *want, char *err_buf,
 			size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct attached a;
-	int err, fd;
+	int err = 0, fd;
 
-	err = query_attached(ifindex, &a);
-	if (err) {
-		snprintf(err_buf, errlen, "%s: query XDP: %s", dev, strerror(-err));
-		return err;
-	}
-	if (!a.id) {
-		snprintf(err_buf, errlen, "%s: no XDP program attached", dev);
-		return -ENOENT;
-	}
-	if (strcmp(a.name, want)) {
-		snprintf(err_buf, errlen, "%s runs XDP program '%s' (id %u), not %s",
-			 dev, a.name, a.id, want);
-		return -ENOENT;
-	}
-	fd = bpf_prog_get_fd_by_id(a.id);
-	if (fd < 0) {
-		err = neg_errno();
-		snprintf(err_buf, errlen, "%s: program id %u: %s", dev, a.id, strerror(-err));
-		return err;
-	}
+	fd = named_prog_fd(ifindex, dev, want, &a, err_buf, errlen);
+	if (fd < 0)
+		return fd;
 	opts.old_prog_fd = fd;
 	if (bpf_xdp_attach(ifindex, -1, XDP_FLAGS_REPLACE | a.flags, &opts)) {
 		err = neg_errno();
@@ -423,17 +436,9 @@ int xlb_decap_stats(const char *dev, struct xlb_counter out[XLB_DECAP_STAT_MAX],
 		snprintf(err_buf, errlen, "device %s: %s", dev, strerror(-err));
 		return err;
 	}
-	err = query_attached(ifindex, &a);
-	if (err || !a.id || strcmp(a.name, XLB_DECAP_PROG_NAME)) {
-		snprintf(err_buf, errlen, "%s: decap program not attached", dev);
-		return -ENOENT;
-	}
-	fd = bpf_prog_get_fd_by_id(a.id);
-	if (fd < 0) {
-		err = neg_errno();
-		snprintf(err_buf, errlen, "%s: program id %u: %s", dev, a.id, strerror(-err));
-		return err;
-	}
+	fd = named_prog_fd(ifindex, dev, XLB_DECAP_PROG_NAME, &a, err_buf, errlen);
+	if (fd < 0)
+		return fd;
 	info.nr_map_ids = 16;
 	info.map_ids = (__u64)(unsigned long)map_ids;
 	err = bpf_obj_get_info_by_fd(fd, &info, &ilen) ? neg_errno() : 0;
@@ -459,9 +464,16 @@ int xlb_decap_stats(const char *dev, struct xlb_counter out[XLB_DECAP_STAT_MAX],
 		return -ENOENT;
 	}
 	ncpu = libbpf_num_possible_cpus();
-	pc = calloc(ncpu > 0 ? ncpu : 1, sizeof(*pc));
+	if (ncpu <= 0) {
+		close(map_fd);
+		snprintf(err_buf, errlen, "%s: number of possible CPUs: %s", dev,
+			 strerror(ncpu ? -ncpu : EINVAL));
+		return ncpu ? ncpu : -EINVAL;
+	}
+	pc = calloc(ncpu, sizeof(*pc));
 	if (!pc) {
 		close(map_fd);
+		snprintf(err_buf, errlen, "%s: out of memory", dev);
 		return -ENOMEM;
 	}
 	memset(out, 0, sizeof(*out) * XLB_DECAP_STAT_MAX);

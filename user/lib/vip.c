@@ -27,9 +27,11 @@ static int ncpus(void)
 	return n > 0 ? n : 1;
 }
 
+/* Returns 0 after zeroing key of a PERCPU map of vsize-byte values on every
+ * CPU. The kernel copies round_up(vsize, 8) bytes per CPU. */
 static int percpu_zero(int fd, __u32 key, size_t vsize)
 {
-	void *zero = calloc(ncpus(), vsize);
+	void *zero = calloc(ncpus(), (vsize + 7) & ~(size_t)7);
 	int err = 0;
 
 	if (!zero)
@@ -388,40 +390,54 @@ out_ring:
 	return err;
 }
 
-int xlb_vip_set_sched(struct xlb *xlb, const struct xlb_vip_key *key, enum xlb_sched sched)
+/*
+ * Returns 0 after giving VIP k the settings nv (old ones: ov): the ring is
+ * rebuilt for nv and swapped in, then the VIP entry is updated; if that
+ * fails, the ring for ov goes back, so the VIP is left as it was.
+ */
+static int vip_update_rebuild(struct xlb *xlb, const struct xlb_vip_key *k,
+			      const struct xlb_vip *ov, const struct xlb_vip *nv, const char *what)
 {
 	struct xlb_backend *all;
-	struct xlb_vip_key k;
-	struct xlb_vip v;
 	char b[VIPSTR];
+	int err;
+
+	all = read_backends(xlb, &err);
+	if (!all)
+		return err;
+	err = ring_rebuild(xlb, k, nv, all, XLB_MAX_BACKENDS);
+	if (err)
+		goto out;
+	if (bpf_map_update_elem(xlb->fds[M_VIPS], k, nv, BPF_EXIST)) {
+		err = neg_errno();
+		ring_rebuild(xlb, k, ov, all, XLB_MAX_BACKENDS);
+		xlb_errs(xlb, err, "vip %s: %s", vs(k, b), what);
+	}
+out:
+	free(all);
+	return err;
+}
+
+int xlb_vip_set_sched(struct xlb *xlb, const struct xlb_vip_key *key, enum xlb_sched sched)
+{
+	struct xlb_vip_key k;
+	struct xlb_vip v, nv;
 	int err;
 
 	if ((unsigned)sched >= XLB_SCHED_MAX)
 		return xlb_errf(xlb, -EINVAL, "unknown scheduler %d", sched);
 	err = vip_lookup(xlb, key, &k, &v);
-	if (err)
+	if (err || v.sched == sched)
 		return err;
-	if (v.sched == sched)
-		return 0;
-	v.sched = sched;
-	all = read_backends(xlb, &err);
-	if (!all)
-		return err;
-	err = ring_rebuild(xlb, &k, &v, all, XLB_MAX_BACKENDS);
-	free(all);
-	if (err)
-		return err;
-	if (bpf_map_update_elem(xlb->fds[M_VIPS], &k, &v, BPF_EXIST))
-		return xlb_errs(xlb, neg_errno(), "vip %s: set scheduler", vs(&k, b));
-	return 0;
+	nv = v;
+	nv.sched = sched;
+	return vip_update_rebuild(xlb, &k, &v, &nv, "set scheduler");
 }
 
-/* Internal: set the ring size (config load). */
 int xlb_vip_set_ring_size(struct xlb *xlb, const struct xlb_vip_key *key, __u32 ring_size)
 {
-	struct xlb_backend *all;
 	struct xlb_vip_key k;
-	struct xlb_vip v;
+	struct xlb_vip v, nv;
 	char b[VIPSTR];
 	int err;
 
@@ -435,17 +451,9 @@ int xlb_vip_set_ring_size(struct xlb *xlb, const struct xlb_vip_key *key, __u32 
 				vs(&k, b), ring_size);
 	if (v.ring_size == ring_size)
 		return 0;
-	v.ring_size = ring_size;
-	all = read_backends(xlb, &err);
-	if (!all)
-		return err;
-	err = ring_rebuild(xlb, &k, &v, all, XLB_MAX_BACKENDS);
-	free(all);
-	if (err)
-		return err;
-	if (bpf_map_update_elem(xlb->fds[M_VIPS], &k, &v, BPF_EXIST))
-		return xlb_errs(xlb, neg_errno(), "vip %s: set ring size", vs(&k, b));
-	return 0;
+	nv = v;
+	nv.ring_size = ring_size;
+	return vip_update_rebuild(xlb, &k, &v, &nv, "set ring size");
 }
 
 int xlb_vip_del(struct xlb *xlb, const struct xlb_vip_key *key)
@@ -455,7 +463,7 @@ int xlb_vip_del(struct xlb *xlb, const struct xlb_vip_key *key)
 	struct xlb_vip v;
 	char b[VIPSTR];
 	__u32 i;
-	int err;
+	int err, ref_err;
 
 	err = vip_lookup(xlb, key, &k, &v);
 	if (err)
@@ -480,8 +488,9 @@ int xlb_vip_del(struct xlb *xlb, const struct xlb_vip_key *key)
 			err = xlb_errs(xlb, neg_errno(), "vip %s: delete backend id %u",
 				       vs(&k, b), i);
 	}
-	if (vip_addr_ref(xlb, k.addr, -1))
-		err = xlb_errs(xlb, neg_errno(), "vip %s: xlb_vip_addrs", vs(&k, b));
+	ref_err = vip_addr_ref(xlb, k.addr, -1);
+	if (ref_err)
+		err = xlb_errs(xlb, ref_err, "vip %s: xlb_vip_addrs", vs(&k, b));
 out:
 	free(all);
 	return err;
@@ -638,7 +647,7 @@ int xlb_backend_add(struct xlb *xlb, const struct xlb_vip_key *vip, const struct
 int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const struct xlb_addr *addr,
 		       __u16 weight, enum xlb_backend_state state, __u32 *id_out, bool rebuild)
 {
-	struct xlb_backend *all, be = {};
+	struct xlb_backend *all, be = {}, old;
 	struct xlb_vip_key k;
 	struct xlb_vip v;
 	char b[VIPSTR], as[INET6_ADDRSTRLEN], why[128];
@@ -712,12 +721,14 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 		err = xlb_errs(xlb, neg_errno(), "backend %s on %s: add", as, vs(&k, b));
 		goto out;
 	}
+	old = all[id];
 	all[id] = be;
 	if (rebuild && state == XLB_BACKEND_ACTIVE && weight) {
 		err = ring_rebuild(xlb, &k, &v, all, XLB_MAX_BACKENDS);
 		if (err) {
-			be.flags &= ~XLB_BACKEND_F_VALID;
-			bpf_map_update_elem(xlb->fds[M_BACKENDS], &id, &be, BPF_ANY);
+			/* the old ring is live and lacks id: restore the slot as it
+			 * was (never used stays never used) */
+			bpf_map_update_elem(xlb->fds[M_BACKENDS], &id, &old, BPF_ANY);
 			goto out;
 		}
 	}
