@@ -418,6 +418,13 @@ if [ -n "$wl" ]; then
 else
 	ko "config schema error" "no 'weight' in saved config" "$(head -c 400 "$TMP/before.conf")"
 fi
+# A bad file on a machine with no xlb state must not create any (bad input
+# leaves nothing behind): a private, empty pin directory.
+FRESH=/sys/fs/bpf/xlb-cli-fresh-$ID
+OUT=$(in_lb env XLB_PIN_DIR=$FRESH "$LBCTL" config load "$TMP/schema.conf" 2>"$TMP/err"); RC=$?
+[ "$RC" = 1 ] && [ ! -e "$FRESH" ] && ok "bad input: config load of a bad file creates no state" ||
+	ko "config load of a bad file creates no state" "exit $RC, $(ls -A "$FRESH" 2>&1 | head -3)"
+rm -rf "$FRESH"
 
 run -j vip add $VIP
 [ "$RC" = 1 ] && jcheck "-j runtime error: one valid JSON document {\"error\"}" \

@@ -95,18 +95,18 @@ static int parse(const struct lbctl_cmd *cmd, const char *line, struct lbctl_arg
 
 static void test_args(void)
 {
-	static const struct lbctl_cmd vip_add = { "add", "V", KW_SCHED | KW_RING, 0, "", NULL };
-	static const struct lbctl_cmd vip_set = { "set", "V", KW_SCHED, CMD_REQ_SCHED, "", NULL };
-	static const struct lbctl_cmd vip_show = { "show", "v", 0, 0, "", NULL };
-	static const struct lbctl_cmd be_add = { "add", "VA", KW_WEIGHT | KW_STATE, 0, "", NULL };
+	static const struct lbctl_cmd vip_add = { "add", "V", KW_SCHED | KW_RING, 0, "", NULL, NULL };
+	static const struct lbctl_cmd vip_set = { "set", "V", KW_SCHED, CMD_REQ_SCHED, "", NULL, NULL };
+	static const struct lbctl_cmd vip_show = { "show", "v", 0, 0, "", NULL, NULL };
+	static const struct lbctl_cmd be_add = { "add", "VA", KW_WEIGHT | KW_STATE, 0, "", NULL, NULL };
 	static const struct lbctl_cmd be_set = { "set", "VA", KW_WEIGHT | KW_STATE, CMD_REQ_WS,
-						 "", NULL };
-	static const struct lbctl_cmd prog_attach = { "attach", "D", KW_MODE, 0, "", NULL };
-	static const struct lbctl_cmd prog_detach = { "detach", "D", KW_KEEP_PINS, 0, "", NULL };
-	static const struct lbctl_cmd watch = { "watch", "v", KW_INTERVAL | KW_COUNT, 0, "", NULL };
-	static const struct lbctl_cmd save = { "save", "f", 0, 0, "", NULL };
-	static const struct lbctl_cmd load = { "load", "F", 0, 0, "", NULL };
-	static const struct lbctl_cmd decap = { "attach", "D", KW_MODE | KW_ADDR, 0, "", NULL };
+						 "", NULL, NULL };
+	static const struct lbctl_cmd prog_attach = { "attach", "D", KW_MODE, 0, "", NULL, NULL };
+	static const struct lbctl_cmd prog_detach = { "detach", "D", KW_KEEP_PINS, 0, "", NULL, NULL };
+	static const struct lbctl_cmd watch = { "watch", "v", KW_INTERVAL | KW_COUNT, 0, "", NULL, NULL };
+	static const struct lbctl_cmd save = { "save", "f", 0, 0, "", NULL, NULL };
+	static const struct lbctl_cmd load = { "load", "F", 0, 0, "", NULL, NULL };
+	static const struct lbctl_cmd decap = { "attach", "D", KW_MODE | KW_ADDR, 0, "", NULL, NULL };
 	struct lbctl_args a;
 	char err[256];
 	int ret;

@@ -135,7 +135,7 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd agent_cmds[] = {
-	{ "show", "", KW_DIR, CMD_NO_LIB | CMD_NO_ROOT, "show the agent's view", do_show },
+	{ "show", "", KW_DIR, CMD_NO_LIB | CMD_NO_ROOT, "show the agent's view", do_show, NULL },
 	{}
 };
 

@@ -140,11 +140,11 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd backend_cmds[] = {
-	{ "add", "VA", KW_WEIGHT | KW_STATE, CMD_CREATE, "add a backend", do_add },
-	{ "set", "VA", KW_WEIGHT | KW_STATE, CMD_CREATE | CMD_REQ_WS, "change a backend", do_set },
-	{ "drain", "VA", 0, CMD_CREATE, "drain a backend", do_drain },
-	{ "del", "VA", 0, 0, "delete a backend", do_del },
-	{ "show", "v", 0, 0, "show backends", do_show },
+	{ "add", "VA", KW_WEIGHT | KW_STATE, CMD_CREATE, "add a backend", do_add, NULL },
+	{ "set", "VA", KW_WEIGHT | KW_STATE, CMD_CREATE | CMD_REQ_WS, "change a backend", do_set, NULL },
+	{ "drain", "VA", 0, CMD_CREATE, "drain a backend", do_drain, NULL },
+	{ "del", "VA", 0, 0, "delete a backend", do_del, NULL },
+	{ "show", "v", 0, 0, "show backends", do_show, NULL },
 	{}
 };
 

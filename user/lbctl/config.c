@@ -78,12 +78,24 @@ out_free:
 	return err;
 }
 
-static int do_load(struct lbctl_ctx *c, const struct lbctl_args *a)
+/* Before any state is opened or created: a bad file leaves nothing behind. */
+static int check_load(struct lbctl_ctx *c, const struct lbctl_args *a)
 {
+	char msg[384];
 	int err;
 
 	if (access(a->file, R_OK))
 		return lbctl_fail(c, errno, "load config %s: %s", a->file, strerror(errno));
+	err = xlb_config_check(a->file, msg, sizeof(msg));
+	if (err)
+		return lbctl_fail(c, -err, "load config: %s", msg);
+	return 0;
+}
+
+static int do_load(struct lbctl_ctx *c, const struct lbctl_args *a)
+{
+	int err;
+
 	err = xlb_config_load(c->xlb, a->file);
 	if (err)
 		return lbctl_fail_xlb(c, err, "load config");
@@ -93,8 +105,8 @@ static int do_load(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd config_cmds[] = {
-	{ "save", "f", 0, 0, "save the configuration", do_save },
-	{ "load", "F", 0, CMD_CREATE, "load a configuration", do_load },
+	{ "save", "f", 0, 0, "save the configuration", do_save, NULL },
+	{ "load", "F", 0, CMD_CREATE, "load a configuration", do_load, check_load },
 	{}
 };
 

@@ -117,7 +117,7 @@ out_free:
 }
 
 static const struct lbctl_cmd conn_cmds[] = {
-	{ "show", "v", KW_LIMIT, 0, "read the connection table", do_show },
+	{ "show", "v", KW_LIMIT, 0, "read the connection table", do_show, NULL },
 	{}
 };
 

@@ -80,9 +80,9 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd decap_cmds[] = {
-	{ "attach", "D", KW_MODE | KW_ADDR, CMD_NO_LIB, "attach the decap program", do_attach },
-	{ "detach", "D", 0, CMD_NO_LIB, "detach the decap program", do_detach },
-	{ "show", "D", 0, CMD_NO_LIB, "read decap counters", do_show },
+	{ "attach", "D", KW_MODE | KW_ADDR, CMD_NO_LIB, "attach the decap program", do_attach, NULL },
+	{ "detach", "D", 0, CMD_NO_LIB, "detach the decap program", do_detach, NULL },
+	{ "show", "D", 0, CMD_NO_LIB, "read decap counters", do_show, NULL },
 	{}
 };
 

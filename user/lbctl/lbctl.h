@@ -103,6 +103,9 @@ struct lbctl_cmd {
 	unsigned int flags;		/* CMD_* */
 	const char *what;		/* "add a VIP": for "needs root to ..." */
 	int (*run)(struct lbctl_ctx *c, const struct lbctl_args *a);
+	/* Optional: validate before any state is opened or created (bad input
+	 * must leave nothing behind); 0 or -errno with c->err set. */
+	int (*check)(struct lbctl_ctx *c, const struct lbctl_args *a);
 };
 
 struct lbctl_object {

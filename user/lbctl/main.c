@@ -155,6 +155,9 @@ static int run_cmd(const struct lbctl_opts *o, const struct lbctl_object *obj,
 		return report(o, LBCTL_EXIT_ERROR, c.err);
 	}
 
+	if (cmd->check && cmd->check(&c, &a))
+		return report(o, LBCTL_EXIT_ERROR, c.err);
+
 	if (!(cmd->flags & CMD_NO_LIB)) {
 		struct xlb_open_opts oo = {
 			.mode = (cmd->flags & CMD_CREATE) ? XLB_OPEN_CREATE : XLB_OPEN_PINNED,

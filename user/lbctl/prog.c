@@ -104,9 +104,9 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd prog_cmds[] = {
-	{ "attach", "D", KW_MODE, CMD_CREATE, "attach xlb", do_attach },
-	{ "detach", "D", KW_KEEP_PINS, 0, "detach xlb", do_detach },
-	{ "show", "", 0, 0, "list interfaces running xlb", do_show },
+	{ "attach", "D", KW_MODE, CMD_CREATE, "attach xlb", do_attach, NULL },
+	{ "detach", "D", KW_KEEP_PINS, 0, "detach xlb", do_detach, NULL },
+	{ "show", "", 0, 0, "list interfaces running xlb", do_show, NULL },
 	{}
 };
 

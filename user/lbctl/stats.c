@@ -424,8 +424,8 @@ static int do_watch(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd stats_cmds[] = {
-	{ "show", "v", 0, 0, "read counters", do_show },
-	{ "watch", "v", KW_INTERVAL | KW_COUNT, CMD_STREAM, "read counters", do_watch },
+	{ "show", "v", 0, 0, "read counters", do_show, NULL },
+	{ "watch", "v", KW_INTERVAL | KW_COUNT, CMD_STREAM, "read counters", do_watch, NULL },
 	{}
 };
 

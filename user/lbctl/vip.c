@@ -139,10 +139,10 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd vip_cmds[] = {
-	{ "add", "V", KW_SCHED | KW_RING, CMD_CREATE, "add a VIP", do_add },
-	{ "set", "V", KW_SCHED | KW_RING, CMD_CREATE | CMD_REQ_SCHED, "change a VIP", do_set },
-	{ "del", "V", 0, 0, "delete a VIP", do_del },
-	{ "show", "v", 0, 0, "show VIPs", do_show },
+	{ "add", "V", KW_SCHED | KW_RING, CMD_CREATE, "add a VIP", do_add, NULL },
+	{ "set", "V", KW_SCHED | KW_RING, CMD_CREATE | CMD_REQ_SCHED, "change a VIP", do_set, NULL },
+	{ "del", "V", 0, 0, "delete a VIP", do_del, NULL },
+	{ "show", "v", 0, 0, "show VIPs", do_show, NULL },
 	{}
 };
 

@@ -584,6 +584,32 @@ out:
 	return err;
 }
 
+int xlb_config_check(const char *path, char *errbuf, size_t errlen)
+{
+	struct vctx v = { .xlb = NULL, .path = path };
+	struct want w = {};
+	config_t cfg;
+	int err;
+
+	config_init(&cfg);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			err = xlb_errs(NULL, -ENOENT, "%s", path);
+		else
+			err = xlb_errf(NULL, -EINVAL, "%s:%d: %s",
+				       config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				       config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	err = parse_file(&v, &cfg, &w);
+out:
+	if (err && errbuf && errlen)
+		snprintf(errbuf, errlen, "%s", xlb_open_errmsg());
+	want_free(&w);
+	config_destroy(&cfg);
+	return err;
+}
+
 int xlb_config_load(struct xlb *xlb, const char *path)
 {
 	struct vctx v = { .xlb = xlb, .path = path };

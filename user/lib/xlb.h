@@ -178,6 +178,9 @@ int xlb_config_save(struct xlb *xlb, FILE *f);
  * diff against the live state. On error nothing changes and xlb_errmsg()
  * names the file and line. */
 int xlb_config_load(struct xlb *xlb, const char *path);
+/* Validate path as xlb_config_load() would, without any xlb state (no maps
+ * touched, nothing created). err gets "FILE:LINE: what". */
+int xlb_config_check(const char *path, char *err, size_t errlen);
 
 /* ---- Parsers shared by lbctl, xlbd and tests ------------------------------ */
 
