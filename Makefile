@@ -177,10 +177,14 @@ format:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/xlb \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 user/xlbd/xlbd.conf.example README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/xlb/
 	install -m 0644 user/xlbd/xlbd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 0644 user/lbctl/lbctl.8 user/xlbd/xlbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 user/lbctl/lbctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lbctl
 
 $(BUILD):
 	$(Q)mkdir -p $@
