@@ -584,25 +584,29 @@ out:
 	return err;
 }
 
+/* Read and validate path into w; errors go to xlb (or, NULL, the open error). */
+static int read_file(struct xlb *xlb, const char *path, config_t *cfg, struct want *w)
+{
+	struct vctx v = { .xlb = xlb, .path = path };
+
+	if (!config_read_file(cfg, path)) {
+		if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+			return xlb_errs(xlb, -ENOENT, "%s", path);
+		return xlb_errf(xlb, -EINVAL, "%s:%d: %s",
+				config_error_file(cfg) ? config_error_file(cfg) : path,
+				config_error_line(cfg), config_error_text(cfg));
+	}
+	return parse_file(&v, cfg, w);
+}
+
 int xlb_config_check(const char *path, char *errbuf, size_t errlen)
 {
-	struct vctx v = { .xlb = NULL, .path = path };
 	struct want w = {};
 	config_t cfg;
 	int err;
 
 	config_init(&cfg);
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			err = xlb_errs(NULL, -ENOENT, "%s", path);
-		else
-			err = xlb_errf(NULL, -EINVAL, "%s:%d: %s",
-				       config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				       config_error_line(&cfg), config_error_text(&cfg));
-		goto out;
-	}
-	err = parse_file(&v, &cfg, &w);
-out:
+	err = read_file(NULL, path, &cfg, &w);
 	if (err && errbuf && errlen)
 		snprintf(errbuf, errlen, "%s", xlb_open_errmsg());
 	want_free(&w);
@@ -612,25 +616,14 @@ out:
 
 int xlb_config_load(struct xlb *xlb, const char *path)
 {
-	struct vctx v = { .xlb = xlb, .path = path };
 	struct want w = {};
 	config_t cfg;
 	int err;
 
 	config_init(&cfg);
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			err = xlb_errs(xlb, -ENOENT, "%s", path);
-		else
-			err = xlb_errf(xlb, -EINVAL, "%s:%d: %s",
-				       config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				       config_error_line(&cfg), config_error_text(&cfg));
-		goto out;
-	}
-	err = parse_file(&v, &cfg, &w);
+	err = read_file(xlb, path, &cfg, &w);
 	if (!err)
 		err = apply(xlb, &w);
-out:
 	want_free(&w);
 	config_destroy(&cfg);
 	return err;
