@@ -104,6 +104,20 @@ static struct xlb_backend *read_backends(struct xlb *xlb, int *err)
 	return all;
 }
 
+/* The VIP (normalised key and value) and a copy of every backend slot;
+ * 0 or -errno. The caller frees *all. */
+static int vip_and_backends(struct xlb *xlb, const struct xlb_vip_key *key,
+			    struct xlb_vip_key *k, struct xlb_vip *v, struct xlb_backend **all)
+{
+	int err;
+
+	err = vip_lookup(xlb, key, k, v);
+	if (err)
+		return err;
+	*all = read_backends(xlb, &err);
+	return *all ? 0 : err;
+}
+
 static bool be_of(const struct xlb_backend *b, __u32 vip_id)
 {
 	return (b->flags & XLB_BACKEND_F_VALID) && b->vip_id == vip_id;
@@ -230,11 +244,8 @@ static int rebuild_key(struct xlb *xlb, const struct xlb_vip_key *key)
 	struct xlb_vip v;
 	int err;
 
-	err = vip_lookup(xlb, key, &k, &v);
+	err = vip_and_backends(xlb, key, &k, &v, &all);
 	if (err)
-		return err;
-	all = read_backends(xlb, &err);
-	if (!all)
 		return err;
 	err = ring_rebuild(xlb, &k, &v, all, XLB_MAX_BACKENDS);
 	free(all);
@@ -465,11 +476,8 @@ int xlb_vip_del(struct xlb *xlb, const struct xlb_vip_key *key)
 	__u32 i;
 	int err, ref_err;
 
-	err = vip_lookup(xlb, key, &k, &v);
+	err = vip_and_backends(xlb, key, &k, &v, &all);
 	if (err)
-		return err;
-	all = read_backends(xlb, &err);
-	if (!all)
 		return err;
 	/* first unreachable, then dismantled */
 	if (bpf_map_delete_elem(xlb->fds[M_VIPS], &k)) {
@@ -522,11 +530,8 @@ int xlb_vip_get(struct xlb *xlb, const struct xlb_vip_key *key, struct xlb_vip_i
 	struct xlb_vip v;
 	int err;
 
-	err = vip_lookup(xlb, key, &k, &v);
+	err = vip_and_backends(xlb, key, &k, &v, &all);
 	if (err)
-		return err;
-	all = read_backends(xlb, &err);
-	if (!all)
 		return err;
 	vip_fill_info(&k, &v, all, out);
 	free(all);
@@ -747,11 +752,8 @@ static int backend_find(struct xlb *xlb, const struct xlb_vip_key *vip, const st
 	char b[VIPSTR], as[INET6_ADDRSTRLEN];
 	int err, i;
 
-	err = vip_lookup(xlb, vip, k, v);
+	err = vip_and_backends(xlb, vip, k, v, all);
 	if (err)
-		return err;
-	*all = read_backends(xlb, &err);
-	if (!*all)
 		return err;
 	i = find_backend(*all, v->id, addr);
 	if (i < 0) {
