@@ -118,7 +118,133 @@ out:
 	th_end(&t);
 }
 
+static const char conf_before[] =
+	"settings = { encap_src4 = \"198.19.0.0\"; encap_src6 = \"fd00:786c:6200::\"; };\n"
+	"vips = (\n"
+	"  { proto = \"tcp\"; address = \"198.18.0.10\"; port = 80; sched = \"maglev\";\n"
+	"    ring = 1021; backends = (\n"
+	"      { address = \"198.18.1.10\"; weight = 100; state = \"active\"; },\n"
+	"      { address = \"198.18.1.11\"; weight = 200; state = \"standby\"; },\n"
+	"      { address = \"198.18.1.12\"; weight = 50; state = \"draining\"; } ); },\n"
+	"  { proto = \"udp\"; address = \"198.18.0.10\"; port = 53; sched = \"sh\"; ring = 4093;\n"
+	"    backends = ( { address = \"198.18.1.13\"; weight = 10; } ); },\n"
+	"  { proto = \"tcp\"; address = \"fd00::10\"; port = 443; sched = \"rr\";\n"
+	"    backends = ( { address = \"fd00:1::10\"; weight = 1; } ); } );\n";
+
+/* Changes every kind of thing conf_before has: settings, a VIP removed and
+ * one added, scheduler and ring size, backends removed, added, re-weighted
+ * and moved between states. */
+static const char conf_after[] =
+	"settings = { encap_src4 = \"198.19.1.0\"; };\n"
+	"vips = (\n"
+	"  { proto = \"tcp\"; address = \"198.18.0.10\"; port = 80; sched = \"random\";\n"
+	"    ring = 4093; backends = (\n"
+	"      { address = \"198.18.1.10\"; weight = 300; state = \"draining\"; },\n"
+	"      { address = \"198.18.1.11\"; weight = 200; state = \"active\"; },\n"
+	"      { address = \"198.18.1.14\"; weight = 100; },\n"
+	"      { address = \"198.18.1.15\"; state = \"standby\"; } ); },\n"
+	"  { proto = \"tcp\"; address = \"fd00::10\"; port = 443; sched = \"maglev\";\n"
+	"    backends = ( { address = \"fd00:1::10\"; weight = 1; },\n"
+	"                 { address = \"fd00:1::11\"; weight = 5; } ); },\n"
+	"  { proto = \"udp\"; address = \"198.18.0.11\"; port = 5353;\n"
+	"    backends = ( { address = \"198.18.1.16\"; } ); } );\n";
+
+/* Returns a malloc'ed xlb_config_save() text of t's state, or NULL. */
+static char *saved(struct th *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f || xlb_config_save(t->xlb, f)) {
+		th_fail(t, "config save: %s", xlb_errmsg(t->xlb));
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f) ? -1 : 0;
+}
+
+/*
+ * The kernel may refuse any change of a load halfway (out of memory, say):
+ * make each change in turn fail, and check that every time the load reports
+ * the error and the state saved afterwards is the state before, byte for
+ * byte. The first nth that does not fail is one past the last change.
+ */
+static void config_load_rolls_back(void)
+{
+	char pb[] = "/tmp/xlb-pkt-rb-a-XXXXXX", pa[] = "/tmp/xlb-pkt-rb-b-XXXXXX";
+	char *before = NULL, *now = NULL;
+	int fa = -1, fb = -1, nth, err, changes = 0;
+	struct th t;
+
+	if (env_open(&t, "config load: a kernel refusal at any change rolls back"))
+		goto out;
+	fb = mkstemp(pb);
+	fa = mkstemp(pa);
+	if (fb < 0 || fa < 0 || write_text(pb, conf_before) || write_text(pa, conf_after)) {
+		th_fail(&t, "writing the config files: %s", strerror(errno));
+		goto out;
+	}
+	for (nth = 1; nth <= 100; nth++) {
+		err = xlb_config_load(t.xlb, pb);
+		if (!TH_ASSERT(&t, !err, "loading the first file: %s", xlb_errmsg(t.xlb)))
+			break;
+		free(before);
+		before = saved(&t);
+		if (!before)
+			break;
+		xlb_fault_config_change(t.xlb, nth);
+		err = xlb_config_load(t.xlb, pa);
+		if (!err) {
+			changes = nth - 1;
+			break;
+		}
+		if (!TH_ASSERT(&t, err == -EIO, "change %d: load failed with %d (%s), not -EIO",
+			       nth, err, xlb_errmsg(t.xlb)) ||
+		    !TH_ASSERT(&t, strstr(xlb_errmsg(t.xlb), "rolled back"),
+			       "change %d: message does not say it rolled back: %s", nth,
+			       xlb_errmsg(t.xlb)))
+			break;
+		free(now);
+		now = saved(&t);
+		if (!now || !TH_ASSERT(&t, !strcmp(before, now),
+				       "fault at change %d: state differs after rollback:\n"
+				       "--- before\n%s--- after\n%s", nth, before, now))
+			break;
+	}
+	printf("# figure: %d changes faulted one at a time, each rolled back\n", changes);
+	/* 14 changes make conf_after; fewer means some kind went untested */
+	TH_ASSERT(&t, changes >= 14, "only %d changes were faulted (expected >= 14)", changes);
+	free(now);
+	now = saved(&t);
+	TH_ASSERT(&t, now && before && strcmp(before, now), "the unfaulted load changed nothing");
+	TH_ASSERT(&t, now && strstr(now, "198.18.1.16") && !strstr(now, "198.18.1.12"),
+		  "the unfaulted load is not the second file:\n%s", now ? now : "");
+out:
+	free(before);
+	free(now);
+	if (fb >= 0)
+		unlink(pb), close(fb);
+	if (fa >= 0)
+		unlink(pa), close(fa);
+	th_end(&t);
+}
+
 void run_lib_cases(void)
 {
 	config_load_frees_ids_first();
+	config_load_rolls_back();
 }

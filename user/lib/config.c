@@ -402,6 +402,22 @@ static int parse_file(struct vctx *v, config_t *cfg, struct want *w)
 
 /* ---- apply ------------------------------------------------------------------ */
 
+/* One pass of applying a want: counts the changes it makes, so that a test
+ * can make the nth one fail as the kernel might (xlb_fault_config_change). */
+struct applier {
+	struct xlb *xlb;
+	int changes;
+	int fail_at;	/* 0: never */
+};
+
+/* Returns 0 before each change, or the injected -EIO. */
+static int change(struct applier *a)
+{
+	if (a->fail_at && ++a->changes == a->fail_at)
+		return xlb_errf(a->xlb, -EIO, "injected fault at change %d", a->changes);
+	return 0;
+}
+
 struct live_list {
 	struct xlb_vip_info *v;
 	size_t n;
@@ -438,47 +454,75 @@ static const struct want_vip *want_find(const struct want *w, const struct xlb_v
 }
 
 /* Returns 0 after deleting the live backends of wv's VIP that wv lacks. */
-static int prune_vip(struct xlb *xlb, const struct want_vip *wv, struct live_list *l)
+static int prune_vip(struct applier *a, const struct want_vip *wv, struct live_list *l)
 {
 	bool found;
 	size_t i, j;
 	int err;
 
 	l->nb = 0;
-	err = xlb_backend_foreach(xlb, &wv->key, live_be_cb, l);
+	err = xlb_backend_foreach(a->xlb, &wv->key, live_be_cb, l);
 	if (err)
 		return err;
 	for (j = 0; j < l->nb; j++) {
 		for (i = 0, found = false; i < wv->n_be && !found; i++)
 			found = !memcmp(&wv->be[i].addr, &l->b[j].addr, sizeof(struct xlb_addr));
-		if (!found) {
-			err = xlb_backend_del(xlb, &wv->key, &l->b[j].addr);
-			if (err)
-				return err;
-		}
+		if (found)
+			continue;
+		err = change(a);
+		if (!err)
+			err = xlb_backend_del(a->xlb, &wv->key, &l->b[j].addr);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xlb_vip_info *live,
-		     struct live_list *l)
+/* Returns 0 after giving the live backend lb wb's weight and state. */
+static int update_backend(struct applier *a, const struct xlb_vip_key *vip,
+			  const struct xlb_backend_info *lb, const struct want_be *wb)
 {
+	int err = 0;
+
+	if (lb->weight != wb->weight) {
+		err = change(a);
+		if (!err)
+			err = xlb_backend_set_weight(a->xlb, vip, &wb->addr, wb->weight);
+	}
+	if (!err && lb->state != wb->state) {
+		err = change(a);
+		if (!err)
+			err = xlb_backend_set_state(a->xlb, vip, &wb->addr, wb->state);
+	}
+	return err;
+}
+
+static int apply_vip(struct applier *a, const struct want_vip *wv,
+		     const struct xlb_vip_info *live, struct live_list *l)
+{
+	struct xlb *xlb = a->xlb;
 	bool changed = false, found;
 	size_t i, j;
 	int err;
 
 	if (!live) {
-		err = xlb_vip_add(xlb, &wv->key, wv->sched, wv->ring);
+		err = change(a);
+		if (!err)
+			err = xlb_vip_add(xlb, &wv->key, wv->sched, wv->ring);
 		if (err)
 			return err;
 	} else {
 		if (live->sched != wv->sched) {
-			err = xlb_vip_set_sched(xlb, &wv->key, wv->sched);
+			err = change(a);
+			if (!err)
+				err = xlb_vip_set_sched(xlb, &wv->key, wv->sched);
 			if (err)
 				return err;
 		}
 		if (live->ring_size != wv->ring) {
-			err = xlb_vip_set_ring_size(xlb, &wv->key, wv->ring);
+			err = change(a);
+			if (!err)
+				err = xlb_vip_set_ring_size(xlb, &wv->key, wv->ring);
 			if (err)
 				return err;
 		}
@@ -494,27 +538,23 @@ static int apply_vip(struct xlb *xlb, const struct want_vip *wv, const struct xl
 		for (j = 0, found = false; j < l->nb && !found; j++)
 			found = !memcmp(&wb->addr, &l->b[j].addr, sizeof(struct xlb_addr));
 		if (found) {
-			const struct xlb_backend_info *lb = &l->b[j - 1];
-
-			if (lb->weight != wb->weight) {
-				err = xlb_backend_set_weight(xlb, &wv->key, &wb->addr, wb->weight);
-				if (err)
-					return err;
-			}
-			if (lb->state != wb->state) {
-				err = xlb_backend_set_state(xlb, &wv->key, &wb->addr, wb->state);
-				if (err)
-					return err;
-			}
+			err = update_backend(a, &wv->key, &l->b[j - 1], wb);
+			if (err)
+				return err;
 			continue;
 		}
-		err = xlb_backend_add_nr(xlb, &wv->key, &wb->addr, wb->weight, wb->state, NULL,
-					 false);
+		err = change(a);
+		if (!err)
+			err = xlb_backend_add_nr(xlb, &wv->key, &wb->addr, wb->weight, wb->state,
+						 NULL, false);
 		if (err)
 			return err;
 		changed = true;
 	}
-	return changed ? xlb_vip_rebuild(xlb, &wv->key) : 0;
+	if (!changed)
+		return 0;
+	err = change(a);
+	return err ? err : xlb_vip_rebuild(xlb, &wv->key);
 }
 
 static const struct xlb_vip_info *live_find(const struct live_list *l,
@@ -528,39 +568,54 @@ static const struct xlb_vip_info *live_find(const struct live_list *l,
 	return NULL;
 }
 
-static int apply(struct xlb *xlb, const struct want *w)
+/* Returns 0 after setting the encap sources w names. */
+static int apply_settings(struct applier *a, const struct want *w)
+{
+	struct xlb_config c;
+	int err;
+
+	if (!w->has_src4 && !w->has_src6)
+		return 0;
+	err = xlb_config_get(a->xlb, &c);
+	if (err)
+		return err;
+	if ((!w->has_src4 || !memcmp(c.encap_src4, w->src4, 4)) &&
+	    (!w->has_src6 || !memcmp(c.encap_src6, w->src6, 16)))
+		return 0;
+	if (w->has_src4)
+		memcpy(c.encap_src4, w->src4, 4);
+	if (w->has_src6)
+		memcpy(c.encap_src6, w->src6, 16);
+	err = change(a);
+	return err ? err : xlb_config_set(a->xlb, &c);
+}
+
+/* Returns 0 after making the live state w, as a diff. */
+static int apply(struct applier *a, const struct want *w)
 {
 	struct live_list l = {};
-	struct xlb_config c;
 	size_t i;
 	int err;
 
-	if (w->has_src4 || w->has_src6) {
-		err = xlb_config_get(xlb, &c);
-		if (err)
-			return err;
-		if (w->has_src4)
-			memcpy(c.encap_src4, w->src4, 4);
-		if (w->has_src6)
-			memcpy(c.encap_src6, w->src6, 16);
-		err = xlb_config_set(xlb, &c);
-		if (err)
-			return err;
-	}
+	err = apply_settings(a, w);
+	if (err)
+		return err;
 	l.v = calloc(XLB_MAX_VIPS, sizeof(*l.v));
 	l.capb = XLB_MAX_BACKENDS;
 	l.b = calloc(l.capb, sizeof(*l.b));
 	if (!l.v || !l.b) {
-		err = xlb_errf(xlb, -ENOMEM, "out of memory");
+		err = xlb_errf(a->xlb, -ENOMEM, "out of memory");
 		goto out;
 	}
-	err = xlb_vip_foreach(xlb, live_vip_cb, &l);
+	err = xlb_vip_foreach(a->xlb, live_vip_cb, &l);
 	if (err)
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		if (want_find(w, &l.v[i].key))
 			continue;
-		err = xlb_vip_del(xlb, &l.v[i].key);
+		err = change(a);
+		if (!err)
+			err = xlb_vip_del(a->xlb, &l.v[i].key);
 		if (err)
 			goto out;
 	}
@@ -569,12 +624,12 @@ static int apply(struct xlb *xlb, const struct want *w)
 	for (i = 0; i < w->n_vips; i++) {
 		if (!live_find(&l, &w->vips[i].key))
 			continue;
-		err = prune_vip(xlb, &w->vips[i], &l);
+		err = prune_vip(a, &w->vips[i], &l);
 		if (err)
 			goto out;
 	}
 	for (i = 0; i < w->n_vips; i++) {
-		err = apply_vip(xlb, &w->vips[i], live_find(&l, &w->vips[i].key), &l);
+		err = apply_vip(a, &w->vips[i], live_find(&l, &w->vips[i].key), &l);
 		if (err)
 			goto out;
 	}
@@ -582,6 +637,67 @@ out:
 	free(l.v);
 	free(l.b);
 	return err;
+}
+
+/* ---- snapshot (what a failed load rolls back to) ------------------------------- */
+
+struct snap_ctx {
+	struct xlb *xlb;
+	struct want *w;
+	int err;
+};
+
+static int snap_be_cb(const struct xlb_backend_info *bi, void *ctx)
+{
+	struct want_vip *wv = ctx;
+	struct want_be *t;
+
+	t = realloc(wv->be, (wv->n_be + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	wv->be = t;
+	t[wv->n_be].addr = bi->addr;
+	t[wv->n_be].weight = bi->weight;
+	t[wv->n_be].state = bi->state;
+	wv->n_be++;
+	return 0;
+}
+
+static int snap_vip_cb(const struct xlb_vip_info *vi, void *ctx)
+{
+	struct snap_ctx *s = ctx;
+	struct want *w = s->w;
+	struct want_vip *t;
+
+	t = realloc(w->vips, (w->n_vips + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	w->vips = t;
+	t = &w->vips[w->n_vips++];
+	memset(t, 0, sizeof(*t));
+	t->key = vi->key;
+	t->sched = vi->sched;
+	t->ring = vi->ring_size;
+	return xlb_backend_foreach(s->xlb, &vi->key, snap_be_cb, t);
+}
+
+/* Returns 0 with the whole live state in w (settings, VIPs, backends). */
+static int snapshot(struct xlb *xlb, struct want *w)
+{
+	struct snap_ctx s = { .xlb = xlb, .w = w };
+	struct xlb_config c;
+	int err;
+
+	err = xlb_config_get(xlb, &c);
+	if (err)
+		return err;
+	w->has_src4 = w->has_src6 = true;
+	memcpy(w->src4, c.encap_src4, 4);
+	memcpy(w->src6, c.encap_src6, 16);
+	err = xlb_vip_foreach(xlb, snap_vip_cb, &s);
+	if (err)
+		return xlb_errs(xlb, err, "reading the live state before the load");
+	return 0;
 }
 
 /* Read and validate path into w; errors go to xlb (or, NULL, the open error). */
@@ -614,16 +730,43 @@ int xlb_config_check(const char *path, char *errbuf, size_t errlen)
 	return err;
 }
 
+void xlb_fault_config_change(struct xlb *xlb, int nth)
+{
+	xlb->fault_config_change = nth;
+}
+
 int xlb_config_load(struct xlb *xlb, const char *path)
 {
-	struct want w = {};
+	struct applier a = { .xlb = xlb, .fail_at = xlb->fault_config_change };
+	struct want w = {}, before = {};
+	char why[sizeof(xlb->err)], rwhy[sizeof(xlb->err)];
 	config_t cfg;
-	int err;
+	int err, rerr;
 
+	xlb->fault_config_change = 0;
 	config_init(&cfg);
 	err = read_file(xlb, path, &cfg, &w);
 	if (!err)
-		err = apply(xlb, &w);
+		err = snapshot(xlb, &before);
+	if (err)
+		goto out;
+	err = apply(&a, &w);
+	if (!err)
+		goto out;
+	/* The kernel refused a change halfway: put back what was there. A
+	 * backend deleted and restored gets a new id; its flows are placed
+	 * again by the restored (identical) ring. */
+	snprintf(why, sizeof(why), "%s", xlb->err);
+	rerr = apply(&(struct applier){ .xlb = xlb }, &before);
+	if (rerr) {
+		snprintf(rwhy, sizeof(rwhy), "%s", xlb->err);
+		xlb_errf(xlb, err, "%s; rolling back failed too (%s): the state is partly applied",
+			 why, rwhy);
+	}
+	else
+		xlb_errf(xlb, err, "%s; rolled back: nothing changed", why);
+out:
+	want_free(&before);
 	want_free(&w);
 	config_destroy(&cfg);
 	return err;

@@ -45,6 +45,7 @@ struct xlb {
 	struct xlb_bpf *skel;	/* loaded program we own, or NULL */
 	int prog_fd;		/* program of skel, or -1 */
 	char err[512];
+	int fault_config_change;	/* xlb_fault_config_change() */
 };
 
 /* Set xlb->err to the formatted message and return err (a -errno). */

@@ -176,8 +176,13 @@ int xlb_config_set(struct xlb *xlb, const struct xlb_config *cfg);
 int xlb_config_save(struct xlb *xlb, FILE *f);
 /* Validate everything in path first; apply only if all of it is valid, as a
  * diff against the live state. On error nothing changes and xlb_errmsg()
- * names the file and line. */
+ * names the file and line; if the kernel refuses a change halfway, the
+ * changes already made are rolled back (a restored backend gets a new id). */
 int xlb_config_load(struct xlb *xlb, const char *path);
+/* For tests of that promise: make the nth change (1-based) of the next
+ * xlb_config_load() fail with -EIO, as a refusing kernel would; the load
+ * must then roll back. 0 turns it off. */
+void xlb_fault_config_change(struct xlb *xlb, int nth);
 /* Validate path as xlb_config_load() would, without any xlb state (no maps
  * touched, nothing created). err gets "FILE:LINE: what". */
 int xlb_config_check(const char *path, char *err, size_t errlen);
