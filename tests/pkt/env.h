@@ -67,5 +67,6 @@ void run_trunc_cases(void);
 void run_decap_cases(void);
 void run_upgrade_cases(void);
 void run_lib_cases(void);
+void run_fwd_cases(void);
 
 #endif /* XLB_PKT_ENV_H */

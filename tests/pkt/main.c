@@ -53,6 +53,8 @@ int main(int argc, char **argv)
 		run_upgrade_cases();
 	if (!only || !strcmp(only, "lib"))
 		run_lib_cases();
+	if (!only || !strcmp(only, "fwd"))
+		run_fwd_cases();
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("# %.1f s\n", (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
 	printf("%d passed, %d failed\n", th_passed, th_failed);
