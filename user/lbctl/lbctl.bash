@@ -16,7 +16,7 @@ _lbctl_cmds()
 	vip)		echo "add set del show help" ;;
 	backend)	echo "add set drain del show help" ;;
 	stats)		echo "show watch help" ;;
-	conn)		echo "show help" ;;
+	conn)		echo "show table resize help" ;;
 	config)		echo "save load help" ;;
 	decap)		echo "attach detach show help" ;;
 	agent)		echo "show help" ;;
@@ -24,22 +24,27 @@ _lbctl_cmds()
 }
 
 # "POSITIONALS|KEYWORDS" of OBJECT COMMAND. Positionals: dev (interface),
-# proto (tcp/udp, the start of a VIP), addr (ADDR:PORT or ADDR), file, and a
-# trailing "?" for an optional one.
+# proto (tcp/udp, the start of a VIP), vip (ADDR:PORT of a live VIP of that
+# proto), be (address of a live backend of that VIP), addr (a new ADDR:PORT
+# or ADDR: nothing to offer), entries (a table size: nothing to offer),
+# file, and a trailing "?" for an optional one.
 _lbctl_spec()
 {
 	case "$1 $2" in
-	"prog attach")		echo "dev|mode" ;;
+	"prog attach")		echo "dev|mode conns" ;;
 	"prog detach")		echo "dev|keep-pins" ;;
-	"vip add"|"vip set")	echo "proto addr|sched ring" ;;
-	"vip del")		echo "proto addr|" ;;
-	"vip show")		echo "proto? addr|" ;;
-	"backend add"|"backend set")	echo "proto addr addr|weight state" ;;
-	"backend drain"|"backend del")	echo "proto addr addr|" ;;
-	"backend show")		echo "proto? addr|" ;;
-	"stats show")		echo "proto? addr|" ;;
-	"stats watch")		echo "proto? addr|interval count" ;;
-	"conn show")		echo "proto? addr|limit" ;;
+	"vip add")		echo "proto addr|sched ring" ;;
+	"vip set")		echo "proto vip|sched ring" ;;
+	"vip del")		echo "proto vip|" ;;
+	"vip show")		echo "proto? vip|" ;;
+	"backend add")		echo "proto vip addr|weight state" ;;
+	"backend set")		echo "proto vip be|weight state" ;;
+	"backend drain"|"backend del")	echo "proto vip be|" ;;
+	"backend show")		echo "proto? vip|" ;;
+	"stats show")		echo "proto? vip|" ;;
+	"stats watch")		echo "proto? vip|interval count" ;;
+	"conn show")		echo "proto? vip|limit" ;;
+	"conn resize")		echo "entries|" ;;
 	"config save")		echo "file?|" ;;
 	"config load")		echo "file|" ;;
 	"decap attach")		echo "dev|mode addr" ;;
@@ -86,14 +91,113 @@ _lbctl_devs()
 	done
 }
 
+# ---- live state ----------------------------------------------------------------
+# Like bpftool's map/prog ids: VIPs and backends come from "lbctl -j ... show".
+# Without root or pinned state lbctl fails: then nothing is offered and
+# nothing is printed (stderr and stdin go to /dev/null, and a bounded time).
+_lbctl_jq=$(type -P jq)
+_lbctl_timeout=$(type -P timeout)
+
+# The lbctl being completed (words[0] if it is a runnable path), else nothing.
+_lbctl_bin()
+{
+	if [[ $1 == */* ]]; then
+		[[ -f $1 && -x $1 ]] && echo "$1"
+	else
+		type -P -- "$1" || type -P lbctl
+	fi
+}
+
+# _lbctl_json LBCTL ARGS...: "LBCTL -j ARGS" in at most 2 s, silently.
+_lbctl_json()
+{
+	local bin=$1
+
+	shift
+	[ -n "$bin" ] || return 1
+	if [ -n "$_lbctl_timeout" ]; then
+		"$_lbctl_timeout" -k 1 2 "$bin" -j "$@" </dev/null 2>/dev/null
+	else
+		"$bin" -j "$@" </dev/null 2>/dev/null
+	fi
+}
+
+# Every string value of key $1 in the JSON text $2 (no jq: lbctl's strings
+# never hold a quote or a backslash).
+_lbctl_json_strings()
+{
+	local s=$2 re="\"$1\"[[:space:]]*:[[:space:]]*\"([^\"\\\\]*)\""
+
+	while [[ $s =~ $re ]]; do
+		echo "${BASH_REMATCH[1]}"
+		s=${s#*"${BASH_REMATCH[0]}"}
+	done
+}
+
+# The live VIPs of protocol $2 as ADDRESS:PORT ([IPv6]:PORT), one a line.
+_lbctl_live_vips()
+{
+	local out w
+
+	[[ $2 == tcp || $2 == udp ]] || return 0
+	out=$(_lbctl_json "$1" vip show) || return 0
+	if [ -n "$_lbctl_jq" ]; then
+		# shellcheck disable=SC2016 # $p is jq's
+		"$_lbctl_jq" -r --arg p "$2" '.vips[]? | select(.proto == $p) |
+			if (.address | contains(":")) then "[\(.address)]:\(.port)"
+			else "\(.address):\(.port)" end' <<<"$out" 2>/dev/null
+		return 0
+	fi
+	# "vip" is "PROTO ADDRESS:PORT" (README, JSON output).
+	while read -r w; do
+		[[ $w == "$2 "* ]] && echo "${w#"$2 "}"
+	done < <(_lbctl_json_strings vip "$out")
+}
+
+# The addresses of the live backends of VIP "$2 $3", one a line.
+_lbctl_live_backends()
+{
+	local out
+
+	[[ $2 == tcp || $2 == udp ]] && [ -n "$3" ] || return 0
+	out=$(_lbctl_json "$1" backend show "$2" "$3") || return 0
+	if [ -n "$_lbctl_jq" ]; then
+		"$_lbctl_jq" -r '.backends[]?.address // empty' <<<"$out" 2>/dev/null
+	else
+		_lbctl_json_strings address "$out"
+	fi
+}
+
+# COMPREPLY+= the lines of stdin that start with $1. Not compgen -W: it
+# expands its words, and "[fd00::10]:443" is a glob.
+_lbctl_reply_lines()
+{
+	local w
+
+	while IFS= read -r w; do
+		[[ -n $w && $w == "$1"* ]] && COMPREPLY+=("$w")
+	done
+}
+
 _lbctl()
 {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local i obj="" cmd="" ci=0 spec pos kws slot v w npos=0 used=""
+	local cur prev words cword
+	local i obj="" cmd="" ci=0 spec pos kws slot v w npos=0 used="" posw=()
+
+	# ':' breaks words in bash: rejoin "198.18.0.10:80" and "[fd00::10]:443"
+	# with bash-completion's helper (the installed location needs it loaded).
+	if [ -n "${COMP_LINE-}" ] && declare -F _get_comp_words_by_ref >/dev/null; then
+		_get_comp_words_by_ref -n : cur prev words cword
+	else
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+		cur=${words[cword]}
+		prev=${words[cword - 1]}
+	fi
 
 	COMPREPLY=()
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		w=${COMP_WORDS[i]}
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
 		if [ -z "$obj" ]; then
 			[[ $w == -* ]] && continue
 			obj=$(_lbctl_expand "$w" "$_lbctl_objects help")
@@ -125,7 +229,7 @@ _lbctl()
 	kws=${spec#*|}
 
 	# The word before the cursor is a keyword that takes a value.
-	if [ "$ci" -lt $((COMP_CWORD - 1)) ] && [[ " $kws " == *" $prev "* ]]; then
+	if [ "$ci" -lt $((cword - 1)) ] && [[ " $kws " == *" $prev "* ]]; then
 		v=$(_lbctl_values "$cmd" "$prev")
 		if [ "$v" != - ]; then
 			case $prev in
@@ -137,13 +241,14 @@ _lbctl()
 		fi
 	fi
 
-	# Count the positionals given so far, skipping keyword/value pairs.
-	for ((i = ci + 1; i < COMP_CWORD; i++)); do
-		w=${COMP_WORDS[i]}
+	# Collect the positionals given so far, skipping keyword/value pairs.
+	for ((i = ci + 1; i < cword; i++)); do
+		w=${words[i]}
 		if [[ " $kws " == *" $w "* ]]; then
 			used="$used $w"
 			[ "$(_lbctl_values "$cmd" "$w")" != - ] && i=$((i + 1))
 		else
+			posw+=("$w")
 			npos=$((npos + 1))
 		fi
 	done
@@ -153,6 +258,7 @@ _lbctl()
 		[[ " $used " == *" $w "* && $w != addr ]] || v="$v $w"
 	done
 
+	# shellcheck disable=SC2086 # a list of words
 	set -- $pos
 	if [ "$npos" -lt $# ]; then
 		shift "$npos"
@@ -165,15 +271,30 @@ _lbctl()
 		case ${slot%\?} in
 		dev)	COMPREPLY=($(compgen -W "$(_lbctl_devs)" -- "$cur")) ;;
 		proto)	COMPREPLY=($(compgen -W "tcp udp" -- "$cur")) ;;
+		vip)	_lbctl_reply_lines "$cur" < <(_lbctl_live_vips \
+				"$(_lbctl_bin "${words[0]}")" "${posw[0]}") ;;
+		be)	_lbctl_reply_lines "$cur" < <(_lbctl_live_backends \
+				"$(_lbctl_bin "${words[0]}")" "${posw[0]}" "${posw[1]}") ;;
 		file)	compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
-		addr)	;;
+		addr|entries)	;;
 		esac
 		# An optional positional: the keywords may come instead.
 		[[ $slot == *\? ]] && COMPREPLY+=($(compgen -W "$v" -- "$cur"))
-		return 0
+	else
+		COMPREPLY=($(compgen -W "$v" -- "$cur"))
 	fi
-	COMPREPLY=($(compgen -W "$v" -- "$cur"))
+	# Readline replaces only the text after the last ':' of the word (when
+	# called with COMP_WORDS alone, as by tests, the words are whole).
+	[ -n "${COMP_LINE-}" ] || return 0
+	if declare -F __ltrim_colon_completions >/dev/null; then
+		__ltrim_colon_completions "$cur"
+	elif [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+		w=${cur%"${cur##*:}"}
+		for i in "${!COMPREPLY[@]}"; do
+			COMPREPLY[i]=${COMPREPLY[i]#"$w"}
+		done
+	fi
 	return 0
 }
 
