@@ -72,11 +72,12 @@ all: $(SKELS) $(LIBXLB) $(LIBPOLICY) $(BINS) $(BENCH_BINS)
 # libconfig (config files), jansson (JSON output), libmicrohttpd (/metrics).
 # Tests and demo: iproute2, ethtool, nginx, curl, wrk, iperf3, socat, gnuplot,
 # python3-scapy, jq, tcpdump, ping; bzip2 for the NASA trace; groff-base and
-# man-db to check the man pages render.
+# man-db to check the man pages render; bash-completion to test lbctl's.
 DEB_PKGS := clang-19 llvm-19 gcc make pkg-config libbpf-dev libxdp-dev xdp-tools bpftool \
 	libelf-dev zlib1g-dev libconfig-dev libjansson-dev libmicrohttpd-dev \
 	iproute2 ethtool tcpdump iputils-ping nginx-light curl wrk iperf3 socat \
-	gnuplot-nox python3-scapy jq procps psmisc bzip2 util-linux coreutils groff-base man-db
+	gnuplot-nox python3-scapy jq procps psmisc bzip2 util-linux coreutils groff-base man-db \
+	bash-completion
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

@@ -457,6 +457,44 @@ save_config "$TMP/after-upgrade.conf"
 cmp -s "$TMP/before.conf" "$TMP/after-upgrade.conf" && ok "configuration survives re-attach" ||
 	ko "configuration survives re-attach" "$(diff "$TMP/before.conf" "$TMP/after-upgrade.conf" | head)"
 
+# ---- 7b. the connection table is resized under the running program ----------------------
+
+run -j conn table
+jcheck "conn table: default size" ".entries == 2097152 and .memlock > 0 and .map_id > 0"
+old_map=$(jq -r .map_id <<<"$OUT")
+expect "conn resize 8192" 0 -j conn resize 8192
+jcheck "conn resize: reports the sizes and the copied flows" \
+	".entries == 8192 and .previous_entries == 2097152 and .copied >= 1"
+run -j conn table
+jcheck "conn table: new size" ".entries == 8192 and .map_id != $old_map"
+new_map=$(jq -r .map_id <<<"$OUT")
+bpftool map show pinned "$XLB_PIN_DIR/xlb_conns" 2>&1 | grep -q "max_entries 8192" &&
+	ok "the pin is the new table (bpftool)" || ko "the pin is the new table"
+pid=$(in_lb "$LBCTL" -j prog show | jq -r ".progs[] | select(.dev == \"$DEV_LB\") | .prog_id")
+bpftool prog show id "$pid" 2>/dev/null | grep -Eq "map_ids.*\b$new_map\b" &&
+	ok "the attached program uses the new table" ||
+	ko "the attached program uses the new table" "$(bpftool prog show id "$pid" 2>&1)"
+run -j conn show
+jcheck "flow survives the resize" \
+	'.conns | map(select(.client_port == 40000 and .vip == "tcp 198.18.0.10:80")) | length == 1'
+send_tcp 40003
+run -j conn show
+jcheck "a new flow lands in the new table" \
+	'.conns | map(select(.client_port == 40003)) | length == 1'
+expect "conn resize to the same size is a no-op" 0 conn resize 8192
+expect "bad input: conn resize 100" 1 conn resize 100
+grep -q "bad connection-table size '100'" <<<"$ERR" && ok "conn resize 100: names the size" ||
+	ko "conn resize 100: names the size" "$ERR"
+expect "bad input: conn resize abc" 1 conn resize abc
+expect "bad input: conn resize without ENTRIES" 2 conn resize
+expect "bad input: prog attach conns 5" 1 prog attach $DEV_LB conns 5
+expect "prog attach conns 2097152 (resize back, in place)" 0 prog attach $DEV_LB conns 2097152
+run -j conn show
+jcheck "flows survive resizing back" \
+	'.conns | map(select(.client_port == 40000 or .client_port == 40003)) | length == 2'
+run -j conn table
+jcheck "conn table: default size again" ".entries == 2097152"
+
 # ---- 8. config save FILE -> delete everything -> config load -------------------------
 
 expect "config save FILE" 0 config save "$TMP/saved.conf"

@@ -4,7 +4,8 @@
 # IPv4, 60 IPv6) to an echo VIP exchange random payloads (1-3000 bytes, each
 # connection every 100 ms) and check every echoed byte, while backends are
 # added, drained, reweighted, put on standby and back, the scheduler is
-# switched through every kind and the ring is rebuilt at another size.
+# switched through every kind, the ring is rebuilt at another size and the
+# connection table is resized (copied into a new map) under the program.
 # Required: zero resets, zero corrupted or lost bytes, no connection waiting
 # more than 1 s for its echo. Then one backend is deleted: exactly its
 # connections break, every other survives.
@@ -94,6 +95,13 @@ check "lbctl config load: both rings rebuilt at 16381 slots ($n found at 65537)"
 	tb_lbctl config load "$D/ring.cfg"
 sizes=$(tb_lbctl -j vip show | jq -r '[.vips[].ring_size] | unique | join(",")')
 check "rings are now 16381 slots ($sizes)" test "$sizes" = 16381
+sleep $STEP
+# Resize the connection table under the running program: flows are copied.
+STEPS+=("$(date +%s.%N) connection table resized to 262144")
+check "lbctl conn resize 262144 (from $(tb_lbctl -j conn table | jq .entries))" \
+	tb_lbctl conn resize 262144
+check "the table now has 262144 entries" \
+	test "$(tb_lbctl -j conn table | jq .entries)" = 262144
 sleep $STEP
 T_CHANGES=$(date +%s.%N)
 read -r RT1 DS1 < <(retrans)

@@ -165,7 +165,21 @@ static const struct kw_def kw_defs[] = {
 	{ "limit", KW_LIMIT, true },
 	{ "addr", KW_ADDR, true },
 	{ "dir", KW_DIR, true },
+	{ "conns", KW_CONNS, true },
 };
+
+/* 0 with a connection-table size in *out, or the error. */
+static int parse_entries(const char *v, __u32 *out, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (lbctl_parse_u32(v, XLB_CONNS_MIN, XLB_CONNS_MAX, &n))
+		return fail(err, errlen, LBCTL_EXIT_ERROR,
+			    "bad connection-table size '%s': must be an integer %u-%u", v,
+			    XLB_CONNS_MIN, XLB_CONNS_MAX);
+	*out = n;
+	return 0;
+}
 
 static int parse_kw_value(const struct lbctl_cmd *cmd, const struct kw_def *k,
 			  const char *v, struct lbctl_args *a, char *err, size_t errlen)
@@ -259,6 +273,8 @@ static int parse_kw_value(const struct lbctl_cmd *cmd, const struct kw_def *k,
 				    "bad address '%s': not an IPv4 or IPv6 address", v);
 		a->n_decap_addrs++;
 		return 0;
+	case KW_CONNS:
+		return parse_entries(v, &a->entries, err, errlen);
 	case KW_DIR:
 		if (!*v)
 			return fail(err, errlen, LBCTL_EXIT_ERROR, "bad dir '': empty path");
@@ -332,6 +348,13 @@ int lbctl_parse_args(const struct lbctl_cmd *cmd, int argc, char **argv,
 				return fail(err, errlen, LBCTL_EXIT_ERROR,
 					    "unknown interface '%s': no such device", a->dev);
 			k++;
+			break;
+		case 'N':
+			if (k >= argc)
+				return fail(err, errlen, LBCTL_EXIT_USAGE, "missing ENTRIES");
+			ret = parse_entries(argv[k++], &a->entries, err, errlen);
+			if (ret)
+				return ret;
 			break;
 		case 'f':
 			if (k >= argc)

@@ -11,11 +11,15 @@
 
 static const char conn_help[] =
 	"Usage: lbctl conn show [VIP] [limit N]\n"
+	"       lbctl conn table\n"
+	"       lbctl conn resize ENTRIES\n"
 	"       lbctl conn help\n"
 	"\n"
 	"VIP := { tcp | udp } ADDR:PORT    (IPv6 in brackets: tcp [fd00::10]:443)\n"
-	"Lists flows (client, VIP, backend), at most N (default 100). The table is\n"
-	"an LRU: idle flows are evicted by new ones.\n";
+	"show lists flows (client, VIP, backend), at most N (default 100). The table\n"
+	"is an LRU: idle flows are evicted by new ones. table prints its capacity and\n"
+	"memory. resize replaces it by one of ENTRIES entries (1024-67108864) under\n"
+	"traffic: flows are copied and the attached balancers switch in place.\n";
 
 struct conn_walk {
 	struct lbctl_ctx *c;
@@ -116,8 +120,54 @@ out_free:
 	return err;
 }
 
+static int do_table(struct lbctl_ctx *c, const struct lbctl_args *a)
+{
+	struct xlb_conn_table_info t;
+	int err;
+
+	(void)a;
+	err = xlb_conn_table_info(c->xlb, &t);
+	if (err)
+		return lbctl_fail_xlb(c, err, "read the connection table");
+	if (c->out) {
+		lbctl_jset(c->out, "entries", json_integer(t.entries));
+		lbctl_jset(c->out, "memlock", json_integer((json_int_t)t.memlock));
+		lbctl_jset(c->out, "map_id", json_integer(t.map_id));
+	} else {
+		printf("connection table: %u entries, %.1f MiB of kernel memory, map id %u\n",
+		       t.entries, t.memlock / 1048576.0, t.map_id);
+	}
+	return 0;
+}
+
+static int do_resize(struct lbctl_ctx *c, const struct lbctl_args *a)
+{
+	struct xlb_conn_table_info before;
+	__u64 copied;
+	int err;
+
+	err = xlb_conn_table_info(c->xlb, &before);
+	if (!err)
+		err = xlb_conn_table_resize(c->xlb, a->entries, &copied);
+	if (err)
+		return lbctl_fail_xlb(c, err, "resize the connection table");
+	if (c->out) {
+		lbctl_jset(c->out, "entries", json_integer(a->entries));
+		lbctl_jset(c->out, "previous_entries", json_integer(before.entries));
+		lbctl_jset(c->out, "copied", json_integer((json_int_t)copied));
+	} else if (before.entries == a->entries) {
+		printf("connection table already has %u entries\n", a->entries);
+	} else {
+		printf("connection table resized from %u to %u entries, %llu flows copied\n",
+		       before.entries, a->entries, (unsigned long long)copied);
+	}
+	return 0;
+}
+
 static const struct lbctl_cmd conn_cmds[] = {
 	{ "show", "v", KW_LIMIT, 0, "read the connection table", do_show, NULL },
+	{ "table", "", 0, 0, "read the connection table", do_table, NULL },
+	{ "resize", "N", 0, 0, "resize the connection table", do_resize, NULL },
 	{}
 };
 

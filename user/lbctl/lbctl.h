@@ -40,7 +40,8 @@ struct lbctl_opts {
 /* Positional argument kinds, in order, as a string in the command table:
  *   V  VIP (two words: { tcp | udp } ADDR:PORT)    v  optional VIP
  *   A  backend ADDR                                D  interface DEV
- *   F  FILE                                        f  optional FILE */
+ *   F  FILE                                        f  optional FILE
+ *   N  ENTRIES (connection-table size) */
 
 /* Keywords a command accepts (bit set). */
 enum lbctl_kw {
@@ -55,6 +56,7 @@ enum lbctl_kw {
 	KW_LIMIT	= 1U << 8,	/* limit N */
 	KW_ADDR		= 1U << 9,	/* addr ADDR (repeatable) */
 	KW_DIR		= 1U << 10,	/* dir DIR */
+	KW_CONNS	= 1U << 11,	/* conns ENTRIES */
 };
 
 /* Command flags. */
@@ -92,6 +94,7 @@ struct lbctl_args {
 	struct xlb_addr decap_addrs[LBCTL_MAX_DECAP_ADDRS];
 	size_t n_decap_addrs;
 	const char *dir;		/* dir DIR */
+	__u32 entries;			/* N positional, or conns ENTRIES */
 };
 
 struct lbctl_ctx;

@@ -161,6 +161,7 @@ static int run_cmd(const struct lbctl_opts *o, const struct lbctl_object *obj,
 	if (!(cmd->flags & CMD_NO_LIB)) {
 		struct xlb_open_opts oo = {
 			.mode = (cmd->flags & CMD_CREATE) ? XLB_OPEN_CREATE : XLB_OPEN_PINNED,
+			.conn_max = (a.have & KW_CONNS) ? a.entries : 0,	/* if created now */
 		};
 		const char *msg;
 

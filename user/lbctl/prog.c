@@ -7,7 +7,7 @@
 #include "lbctl.h"
 
 static const char prog_help[] =
-	"Usage: lbctl prog attach DEV [mode MODE]\n"
+	"Usage: lbctl prog attach DEV [mode MODE] [conns ENTRIES]\n"
 	"       lbctl prog detach DEV [keep-pins]\n"
 	"       lbctl prog show\n"
 	"       lbctl prog help\n"
@@ -15,7 +15,8 @@ static const char prog_help[] =
 	"MODE := { native | generic | auto }    (default auto: native if the driver can)\n"
 	"Attaching where xlb already runs replaces the program in place and keeps\n"
 	"the connection table and counters. Detaching from the last interface\n"
-	"removes the pins unless keep-pins is given.\n";
+	"removes the pins unless keep-pins is given. conns sizes the connection\n"
+	"table (default 2097152 entries; an existing table is resized, flows kept).\n";
 
 struct prog_list {
 	json_t *arr;		/* -j: array to fill */
@@ -54,8 +55,14 @@ static int prog_collect(const struct xlb_prog_info *p, void *ctx)
 static int do_attach(struct lbctl_ctx *c, const struct lbctl_args *a)
 {
 	struct prog_list l = { .only = a->dev };
+	__u64 copied;
 	int err;
 
+	if (a->have & KW_CONNS) {	/* no-op when created at this size */
+		err = xlb_conn_table_resize(c->xlb, a->entries, &copied);
+		if (err)
+			return lbctl_fail_xlb(c, err, "size the connection table");
+	}
 	err = xlb_prog_attach(c->xlb, a->dev, a->mode);
 	if (err)
 		return lbctl_fail_xlb(c, err, "attach xlb");
@@ -104,7 +111,7 @@ static int do_show(struct lbctl_ctx *c, const struct lbctl_args *a)
 }
 
 static const struct lbctl_cmd prog_cmds[] = {
-	{ "attach", "D", KW_MODE, CMD_CREATE, "attach xlb", do_attach, NULL },
+	{ "attach", "D", KW_MODE | KW_CONNS, CMD_CREATE, "attach xlb", do_attach, NULL },
 	{ "detach", "D", KW_KEEP_PINS, 0, "detach xlb", do_detach, NULL },
 	{ "show", "", 0, 0, "list interfaces running xlb", do_show, NULL },
 	{}

@@ -198,7 +198,7 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static void pin_path(const struct xlb *xlb, int m, char *buf, size_t len)
+void xlb_pin_path(const struct xlb *xlb, int m, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", xlb->pin_dir, xlb_map_defs[m].name);
 }
@@ -207,7 +207,7 @@ static bool pins_exist(const struct xlb *xlb)
 {
 	char path[PATH_MAX];
 
-	pin_path(xlb, M_VIPS, path, sizeof(path));
+	xlb_pin_path(xlb, M_VIPS, path, sizeof(path));
 	return access(path, F_OK) == 0;
 }
 
@@ -217,7 +217,7 @@ void xlb_unpin_all(struct xlb *xlb)
 	int m;
 
 	for (m = 0; m < M_MAX; m++) {
-		pin_path(xlb, m, path, sizeof(path));
+		xlb_pin_path(xlb, m, path, sizeof(path));
 		unlink(path);
 	}
 	rmdir(xlb->pin_dir);
@@ -343,7 +343,7 @@ static int open_pinned(struct xlb *xlb)
 	int m, fd, err;
 
 	for (m = 0; m < M_MAX; m++) {
-		pin_path(xlb, m, path, sizeof(path));
+		xlb_pin_path(xlb, m, path, sizeof(path));
 		fd = bpf_obj_get(path);
 		if (fd < 0 && errno == ENOENT && m == M_VIP_FILTER) {
 			err = adopt_vip_filter(xlb, path);
@@ -391,6 +391,7 @@ int xlb_load_prog(struct xlb *xlb, struct xlb_bpf **out)
 	struct xlb_bpf *skel;
 	int m, err;
 
+	xlb_conns_fd(xlb);	/* the table as pinned now: lbctl conn resize */
 	skel = xlb_bpf__open();
 	if (!skel)
 		return xlb_errs(xlb, neg_errno(), "open balancer object");
@@ -409,6 +410,32 @@ int xlb_load_prog(struct xlb *xlb, struct xlb_bpf **out)
 	*out = skel;
 	return 0;
 out_destroy:
+	xlb_bpf__destroy(skel);
+	return err;
+}
+
+int xlb_new_conn_table(struct xlb *xlb, __u32 entries, int *fd_out)
+{
+	struct xlb_bpf *skel;
+	int m, err;
+
+	skel = xlb_bpf__open();
+	if (!skel)
+		return xlb_errs(xlb, neg_errno(), "open balancer object");
+	err = bpf_map__set_max_entries(skel->maps.xlb_conns, entries);
+	for (m = 0; m < M_MAX && !err; m++)
+		if (m != M_CONNS)
+			err = bpf_map__reuse_fd(skel_map(skel, m), xlb->fds[m]);
+	if (!err)
+		err = xlb_bpf__load(skel);
+	if (err) {
+		xlb_errs(xlb, err, "create a connection table of %u entries", entries);
+		goto out;
+	}
+	*fd_out = fcntl(bpf_map__fd(skel->maps.xlb_conns), F_DUPFD_CLOEXEC, 3);
+	if (*fd_out < 0)
+		err = xlb_errs(xlb, neg_errno(), "dup map fd");
+out:
 	xlb_bpf__destroy(skel);
 	return err;
 }
@@ -468,7 +495,7 @@ static int pin_all(struct xlb *xlb)
 	if (err)
 		return xlb_errs(xlb, err, "create pin directory %s", xlb->pin_dir);
 	for (m = 0; m < M_MAX; m++) {
-		pin_path(xlb, m, path, sizeof(path));
+		xlb_pin_path(xlb, m, path, sizeof(path));
 		if (bpf_obj_pin(xlb->fds[m], path)) {
 			err = xlb_errs(xlb, neg_errno(), "pin %s", path);
 			goto out_unpin;

@@ -59,6 +59,14 @@ void xlb_log(enum xlb_log_level level, const char *fmt, ...)
 
 /* Load a new balancer program whose maps are xlb's maps (reuse_fd on each). */
 int xlb_load_prog(struct xlb *xlb, struct xlb_bpf **out);
+/* A new, empty xlb_conns map of entries entries, with the balancer's BTF
+ * (made by loading the object once); its fd in *fd_out. */
+int xlb_new_conn_table(struct xlb *xlb, __u32 entries, int *fd_out);
+/* fd of the connection table as pinned now (another process may have
+ * resized it since xlb was opened). */
+int xlb_conns_fd(struct xlb *xlb);
+/* Path of map m's pin. */
+void xlb_pin_path(const struct xlb *xlb, int m, char *buf, size_t len);
 /* Remove every pin and the pin directory (best effort). */
 void xlb_unpin_all(struct xlb *xlb);
 

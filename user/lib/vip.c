@@ -616,7 +616,7 @@ static int purge_conns_of(struct xlb *xlb, __u32 id)
 	struct xlb_flow cur, next, *del = NULL;
 	size_t ndel = 0, cap = 0, i;
 	struct xlb_conn c;
-	int fd = xlb->fds[M_CONNS], err;
+	int fd = xlb_conns_fd(xlb), err;
 
 	err = bpf_map_get_next_key(fd, NULL, &next);
 	while (!err) {
@@ -956,7 +956,7 @@ int xlb_conn_foreach(struct xlb *xlb, const struct xlb_vip_key *vip, xlb_conn_cb
 	struct xlb_vip_key k;
 	struct xlb_vip v;
 	struct xlb_conn c;
-	int fd = xlb->fds[M_CONNS], err, ret = 0;
+	int fd = xlb_conns_fd(xlb), err, ret = 0;
 
 	if (vip) {
 		err = vip_lookup(xlb, vip, &k, &v);
@@ -978,7 +978,7 @@ int xlb_conn_insert(struct xlb *xlb, const struct xlb_flow *flow, const struct x
 	struct xlb_flow f = *flow;
 
 	memset(f.pad, 0, sizeof(f.pad));
-	if (bpf_map_update_elem(xlb->fds[M_CONNS], &f, conn, BPF_ANY))
+	if (bpf_map_update_elem(xlb_conns_fd(xlb), &f, conn, BPF_ANY))
 		return xlb_errs(xlb, neg_errno(), "insert flow");
 	return 0;
 }

@@ -162,6 +162,19 @@ int xlb_conn_foreach(struct xlb *xlb, const struct xlb_vip_key *vip,
 int xlb_conn_insert(struct xlb *xlb, const struct xlb_flow *flow,
 		    const struct xlb_conn *conn);
 
+struct xlb_conn_table_info {
+	__u32 entries;		/* capacity (max_entries) */
+	__u32 map_id;
+	__u64 memlock;		/* bytes the kernel charges for the map */
+};
+int xlb_conn_table_info(struct xlb *xlb, struct xlb_conn_table_info *out);
+/* Replace the connection table by one of entries entries (XLB_CONNS_MIN ..
+ * XLB_CONNS_MAX) while traffic flows: copy every flow into it (a smaller
+ * table keeps as many as fit), pin it in place of the old one, switch every
+ * balancer attached in this network namespace to it in place, then copy the
+ * flows that arrived meanwhile. *copied: flows copied. Pinned state only. */
+int xlb_conn_table_resize(struct xlb *xlb, __u32 entries, __u64 *copied);
+
 /* ---- Ring and settings ---------------------------------------------------- */
 
 /* Copy the live ring of a VIP: *n gets the slot count, ids[] up to cap. */
