@@ -21,7 +21,7 @@
 
 #define XLB_MAX_VIPS		512
 #define XLB_MAX_BACKENDS	4096	/* backend ids are 0..XLB_MAX_BACKENDS-1 */
-#define XLB_MAX_CONNS		2097152	/* default connection-table entries */
+#define XLB_MAX_CONNS		2097153	/* default connection-table entries: 2^21 + 1 (see README) */
 #define XLB_CONNS_MIN		1024	/* lbctl conn resize / prog attach conns */
 #define XLB_CONNS_MAX		67108864
 #define XLB_WEIGHT_MAX		65535

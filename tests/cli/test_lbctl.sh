@@ -460,11 +460,11 @@ cmp -s "$TMP/before.conf" "$TMP/after-upgrade.conf" && ok "configuration survive
 # ---- 7b. the connection table is resized under the running program ----------------------
 
 run -j conn table
-jcheck "conn table: default size" ".entries == 2097152 and .memlock > 0 and .map_id > 0"
+jcheck "conn table: default size" ".entries == 2097153 and .memlock > 0 and .map_id > 0"
 old_map=$(jq -r .map_id <<<"$OUT")
 expect "conn resize 8192" 0 -j conn resize 8192
 jcheck "conn resize: reports the sizes and the copied flows" \
-	".entries == 8192 and .previous_entries == 2097152 and .copied >= 1"
+	".entries == 8192 and .previous_entries == 2097153 and .copied >= 1"
 run -j conn table
 jcheck "conn table: new size" ".entries == 8192 and .map_id != $old_map"
 new_map=$(jq -r .map_id <<<"$OUT")
@@ -488,12 +488,12 @@ grep -q "bad connection-table size '100'" <<<"$ERR" && ok "conn resize 100: name
 expect "bad input: conn resize abc" 1 conn resize abc
 expect "bad input: conn resize without ENTRIES" 2 conn resize
 expect "bad input: prog attach conns 5" 1 prog attach $DEV_LB conns 5
-expect "prog attach conns 2097152 (resize back, in place)" 0 prog attach $DEV_LB conns 2097152
+expect "prog attach conns 2097153 (resize back, in place)" 0 prog attach $DEV_LB conns 2097153
 run -j conn show
 jcheck "flows survive resizing back" \
 	'.conns | map(select(.client_port == 40000 or .client_port == 40003)) | length == 2'
 run -j conn table
-jcheck "conn table: default size again" ".entries == 2097152"
+jcheck "conn table: default size again" ".entries == 2097153"
 
 # ---- 8. config save FILE -> delete everything -> config load -------------------------
 

@@ -14,10 +14,14 @@
  * idle pair carries the generator program itself, so that it stays in the
  * kernel's XDP dispatcher (otherwise every test_run call rebuilds it and
  * waits for an RCU grace period).
- * Mixes: established flows cycling over 256 / 65,536 / 1,000,000 flows
- * preloaded in xlb's connection table (default 2M entries), and a SYN mix
- * where every packet is a new flow. Rate = packets counted by the sink
- * per second; every packet counted must be IPIP (checked).
+ * Mixes: established flows cycling over 256 / 65,536 / 1,000,000 flows,
+ * each measured with the connection table (default 2M entries) holding
+ * exactly the mix's flows; 65,536 hot flows among 1,000,000 tracked ones
+ * (longer hash chains, more pages); and a SYN mix where every packet is a
+ * new flow, inserted into a table that already holds 1,000,000. The table
+ * is emptied and refilled (batch syscalls) whenever the next mix needs
+ * other contents. Rate = packets counted by the sink per second; every
+ * packet counted must be IPIP (checked).
  *
  *   fwdrate [-r ROUNDS] [-t SECONDS] [-m MIXES]
  */
@@ -43,6 +47,7 @@ struct mix {
 	int floor;		/* 1: target the floor pair */
 	int mode;
 	__u32 nflows;
+	__u32 table;		/* flows the connection table holds meanwhile */
 	uint8_t flags;
 	double mpps[2][MAX_ROUNDS];
 	double ipip[2];		/* worst IPIP share seen */
@@ -50,11 +55,16 @@ struct mix {
 };
 
 static struct mix mixes[] = {
-	{ .name = "floor_encap", .floor = 1, .mode = BENCH_MODE_FIXED, .nflows = 0, .flags = PKT_TCP_ACK },
-	{ .name = "xlb_est_256", .floor = 0, .mode = BENCH_MODE_ROTATE, .nflows = 256, .flags = PKT_TCP_ACK },
-	{ .name = "xlb_est_65536", .floor = 0, .mode = BENCH_MODE_ROTATE, .nflows = 65536, .flags = PKT_TCP_ACK },
-	{ .name = "xlb_est_1M", .floor = 0, .mode = BENCH_MODE_ROTATE, .nflows = 1000000, .flags = PKT_TCP_ACK },
-	{ .name = "xlb_syn", .floor = 0, .mode = BENCH_MODE_UNIQUE, .nflows = 0, .flags = PKT_TCP_SYN },
+	{ .name = "floor_encap", .floor = 1, .mode = BENCH_MODE_FIXED, .flags = PKT_TCP_ACK },
+	{ .name = "xlb_est_256", .mode = BENCH_MODE_ROTATE, .nflows = 256, .table = 256,
+	  .flags = PKT_TCP_ACK },
+	{ .name = "xlb_est_65536", .mode = BENCH_MODE_ROTATE, .nflows = 65536, .table = 65536,
+	  .flags = PKT_TCP_ACK },
+	{ .name = "xlb_est_65536_of_1M", .mode = BENCH_MODE_ROTATE, .nflows = 65536,
+	  .table = 1000000, .flags = PKT_TCP_ACK },
+	{ .name = "xlb_est_1M", .mode = BENCH_MODE_ROTATE, .nflows = 1000000, .table = 1000000,
+	  .flags = PKT_TCP_ACK },
+	{ .name = "xlb_syn", .mode = BENCH_MODE_UNIQUE, .table = 1000000, .flags = PKT_TCP_SYN },
 };
 #define NMIX (int)(sizeof(mixes) / sizeof(mixes[0]))
 
@@ -113,6 +123,57 @@ static int sink_read(int fd, struct sink_count *sum)
 		sum->other += v[i].other;
 	}
 	return 0;
+}
+
+static int conns_fd = -1;	/* xlb_conns of the balancer under test */
+static __u32 vip_id, be_ids[NBE];
+
+/*
+ * Make the connection table hold exactly flows 0..n-1 (bl_flow), on the
+ * backends round robin. A SYN run leaves unknown flows behind (dirty): the
+ * table is then emptied first. Returns 0 or -errno.
+ */
+static int table_hold(__u32 n, int dirty_after)
+{
+	static __u32 loaded;
+	static int dirty;
+	static struct xlb_flow keys[BATCH];
+	static struct xlb_conn vals[BATCH];
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 i, cnt, batch;
+	int err = 0;
+
+	if (dirty || loaded > n) {
+		for (;;) {	/* the table is only read here: no concurrent writer */
+			cnt = BATCH;
+			err = bpf_map_lookup_and_delete_batch(conns_fd, NULL, &batch, keys, vals,
+							      &cnt, &o);
+			if (err && errno != ENOENT)
+				goto out;
+			if (err || !cnt)
+				break;
+		}
+		err = 0;
+		loaded = 0;
+	}
+	while (loaded < n) {
+		cnt = n - loaded < BATCH ? n - loaded : BATCH;
+		for (i = 0; i < cnt; i++) {
+			bl_flow(loaded + i, BL_VIP4, 80, 6, &keys[i]);
+			vals[i].backend_id = be_ids[(loaded + i) % NBE];
+			vals[i].vip_id = vip_id;
+		}
+		err = bpf_map_update_batch(conns_fd, keys, vals, &cnt, &o);
+		if (err)
+			goto out;
+		loaded += cnt;
+	}
+	dirty = dirty_after;
+out:
+	if (err)
+		printf("Error: filling the connection table with %u flows: %s\n", n,
+		       strerror(errno));
+	return err ? -errno : 0;
 }
 
 /* Point the generator at mix m. */
@@ -180,7 +241,6 @@ int main(int argc, char **argv)
 	int rounds = 5, opt, r, i, t, rc, x_peer, f_peer;
 	struct xlb *x;
 	struct xlb_counter s0[XLB_STAT_MAX], s1[XLB_STAT_MAX];
-	__u32 ids[NBE];
 	int vid;
 	double t0, ipip, floor_med[2] = { 0, 0 };
 	__u64 sent;
@@ -225,8 +285,12 @@ int main(int argc, char **argv)
 	x = bl_xlb_open(0);
 	if (!x)
 		return 1;
-	vid = bl_vip(x, "tcp", BL_VIP4, 80, 0, 1, NBE, ids, NULL);
-	if (vid < 0 || bl_neigh(X_DEV, NBE) || bl_preload(x, BL_VIP4, 80, vid, ids, NBE, 1000000))
+	vid = bl_vip(x, "tcp", BL_VIP4, 80, 0, 1, NBE, be_ids, NULL);
+	if (vid < 0 || bl_neigh(X_DEV, NBE))
+		return 1;
+	vip_id = vid;
+	conns_fd = bl_conns_fd(x);
+	if (conns_fd < 0)
 		return 1;
 	if (xlb_prog_attach(x, X_DEV, XLB_ATTACH_NATIVE)) {
 		printf("Error: attach xlb to %s: %s\n", X_DEV, xlb_errmsg(x));
@@ -247,6 +311,8 @@ int main(int argc, char **argv)
 
 		if (which && !strstr(which, m->name))
 			continue;
+		if (!m->floor && table_hold(m->table, m->mode == BENCH_MODE_UNIQUE))
+			return 1;
 		gen_set(m, x_peer, f_peer);
 		xlb_stats_global(x, s0);
 		run_secs = 0.05;
@@ -286,6 +352,8 @@ int main(int argc, char **argv)
 
 			if (which && !strstr(which, m->name))
 				continue;
+			if (!m->floor && table_hold(m->table, m->mode == BENCH_MODE_UNIQUE))
+				return 1;
 			gen_set(m, x_peer, f_peer);
 			for (t = 1; t <= 2; t++) {
 				double v = measure(t, &ipip, NULL);

@@ -263,10 +263,11 @@ struct inst {
 	__u32 ids[1000];
 };
 
-static int inst_open(struct inst *in)
+/* conn_max 0: the default table size. */
+static int inst_open(struct inst *in, __u32 conn_max)
 {
 	memset(in, 0, sizeof(*in));
-	in->x = bl_xlb_open(0);
+	in->x = bl_xlb_open(conn_max);
 	if (!in->x)
 		return -1;
 	in->fd = xlb_prog_fd(in->x);
@@ -279,7 +280,7 @@ static int inst_scale(struct inst *in, int nbe, __u32 nflows, int extra_vips)
 	char a[32];
 	int j, v;
 
-	if (inst_open(in))
+	if (inst_open(in, 0))
 		return -1;
 	v = bl_vip(in->x, "tcp", BL_VIP4, 80, 0, 1, nbe, in->ids, NULL);
 	if (v < 0)
@@ -300,7 +301,7 @@ int main(int argc, char **argv)
 	int rounds = 11, repeat = 500000, opt, r, i, rc;
 	bool do_paths, do_scale;
 	struct bench_bpf *floors;
-	struct inst base, newf, s1k, s100k, s1m, b100, b1000, v500;
+	struct inst base, newf, newp2, s1k, s100k, s1m, b100, b1000, v500;
 	double med[MAX_CASES], mn[MAX_CASES], floor_med[2] = { 0, 0 }, t0;
 	size_t len, big;
 	struct bcase *c;
@@ -367,17 +368,30 @@ int main(int argc, char **argv)
 	c->outer = 4;
 
 	if (do_paths) {
-		if (inst_open(&base) || inst_open(&newf))
+		/* New flows meet a full table, as on a busy balancer (every
+		 * insert evicts): the default size, and 2^21 entries, whose
+		 * bucket count equals its size (chains twice as long when full). */
+		if (inst_open(&base, 0) || inst_open(&newf, 0) || inst_open(&newp2, 1U << 21))
 			return 1;
 		if (bl_vip(base.x, "tcp", BL_VIP4, 80, 0, 1, 10, NULL, NULL) < 0 ||
 		    bl_vip(base.x, "udp", BL_VIP4, 53, 0, 11, 10, NULL, NULL) < 0 ||
 		    bl_vip(base.x, "tcp", BL_VIP6, 80, 0, 21, 10, NULL, NULL) < 0 ||
-		    bl_vip(newf.x, "tcp", BL_VIP4, 80, 0, 1, 10, NULL, NULL) < 0)
+		    (rc = bl_vip(newf.x, "tcp", BL_VIP4, 80, 0, 1, 10, newf.ids, NULL)) < 0 ||
+		    bl_preload(newf.x, BL_VIP4, 80, rc, newf.ids, 10, XLB_MAX_CONNS) ||
+		    (rc = bl_vip(newp2.x, "tcp", BL_VIP4, 80, 0, 1, 10, newp2.ids, NULL)) < 0 ||
+		    bl_preload(newp2.x, BL_VIP4, 80, rc, newp2.ids, 10, 1U << 21))
 			return 1;
 
 		len = bl_frame(f, BL_VIP4, 80, 6, PKT_TCP_SYN, 0);
-		c = add_case("paths", "tcp_new", "new TCP flow (miss, Maglev, insert)", F_ENCAP,
-			     newf.fd, newf.x, f, len, XDP_TX, XLB_STAT_TX_FORWARD,
+		c = add_case("paths", "tcp_new", "new TCP flow (miss, Maglev, insert; full table)",
+			     F_ENCAP, newf.fd, newf.x, f, len, XDP_TX, XLB_STAT_TX_FORWARD,
+			     XLB_STAT_EV_CONN_NEW, 20, BENCH_MODE_UNIQUE, 0);
+		if (!c)
+			return 1;
+		c->outlen = len + 20;
+		c->outer = 4;
+		c = add_case("paths", "tcp_new_2p21", "the same, table of 2^21 entries (load factor 1)",
+			     F_ENCAP, newp2.fd, newp2.x, f, len, XDP_TX, XLB_STAT_TX_FORWARD,
 			     XLB_STAT_EV_CONN_NEW, 20, BENCH_MODE_UNIQUE, 0);
 		if (!c)
 			return 1;

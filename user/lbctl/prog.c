@@ -16,7 +16,7 @@ static const char prog_help[] =
 	"Attaching where xlb already runs replaces the program in place and keeps\n"
 	"the connection table and counters. Detaching from the last interface\n"
 	"removes the pins unless keep-pins is given. conns sizes the connection\n"
-	"table (default 2097152 entries; an existing table is resized, flows kept).\n";
+	"table (default 2097153 entries; an existing table is resized, flows kept).\n";
 
 struct prog_list {
 	json_t *arr;		/* -j: array to fill */
