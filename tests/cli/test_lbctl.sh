@@ -61,7 +61,7 @@ cleanup() {
 	fi
 	ip netns del $NS_LB 2>/dev/null
 	ip netns del $NS_CL 2>/dev/null
-	rm -rf "$XLB_PIN_DIR"
+	rm -rf "$XLB_PIN_DIR" "$XLB_PIN_DIR-b"
 	[ "$OWN_DEFAULT" = 1 ] && rm -rf "$DEFAULT_PIN_DIR"
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
@@ -495,6 +495,54 @@ jcheck "flows survive resizing back" \
 run -j conn table
 jcheck "conn table: default size again" ".entries == 2097153"
 
+# Concurrency: resizes (and attaches) of several lbctl processes are
+# serialised; whatever order they take, the pin and the attached program
+# must end on one and the same table, with no temporary pin left behind.
+for i in 1 2 3; do
+	in_lb "$LBCTL" conn resize 4096 >/dev/null 2>"$TMP/r1.err" &
+	r1=$!
+	in_lb "$LBCTL" conn resize 8192 >/dev/null 2>"$TMP/r2.err" &
+	r2=$!
+	wait $r1; rc1=$?
+	wait $r2; rc2=$?
+	[ $rc1 = 0 ] && [ $rc2 = 0 ] || break
+done
+[ $rc1 = 0 ] && [ $rc2 = 0 ] && ok "concurrent resizes both succeed (3 rounds)" ||
+	ko "concurrent resizes both succeed" "$(cat "$TMP/r1.err" "$TMP/r2.err")"
+pinned=$(bpftool -j map show pinned "$XLB_PIN_DIR/xlb_conns" | jq .id)
+pid=$(in_lb "$LBCTL" -j prog show | jq -r ".progs[] | select(.dev == \"$DEV_LB\") | .prog_id")
+bpftool -j prog show id "$pid" | jq -e --argjson m "$pinned" '.map_ids | index($m) != null' >/dev/null &&
+	ok "after concurrent resizes the program uses the pinned table" ||
+	ko "after concurrent resizes the program uses the pinned table" \
+		"pinned $pinned, program: $(bpftool -j prog show id "$pid" | jq -c .map_ids)"
+ls "$XLB_PIN_DIR" | grep -q '_new' && ko "no temporary pin left" "$(ls "$XLB_PIN_DIR")" ||
+	ok "no temporary pin left"
+
+# Another instance (its own pin directory) on another device is not touched.
+in_lb ip link add xcC$ID type veth peer name xcD$ID && in_lb ip link set xcC$ID up &&
+	in_lb ip link set xcD$ID up
+OUT=$(in_lb env XLB_PIN_DIR="$XLB_PIN_DIR-b" "$LBCTL" prog attach xcC$ID mode generic 2>&1)
+[ $? = 0 ] && ok "a second instance attaches to another device" ||
+	ko "a second instance attaches to another device" "$OUT"
+pid_b=$(in_lb "$LBCTL" -j prog show | jq -r ".progs[] | select(.dev == \"xcC$ID\") | .prog_id")
+maps_b=$(bpftool -j prog show id "$pid_b" | jq -c .map_ids)
+expect "conn resize 16384 of the first instance" 0 conn resize 16384
+pid_b2=$(in_lb "$LBCTL" -j prog show | jq -r ".progs[] | select(.dev == \"xcC$ID\") | .prog_id")
+[ "$pid_b2" = "$pid_b" ] && [ "$(bpftool -j prog show id "$pid_b2" | jq -c .map_ids)" = "$maps_b" ] &&
+	ok "the other instance's program and maps are untouched" ||
+	ko "the other instance's program and maps are untouched" "before $pid_b $maps_b, after $pid_b2"
+in_lb env XLB_PIN_DIR="$XLB_PIN_DIR-b" "$LBCTL" prog detach xcC$ID >/dev/null 2>&1
+in_lb ip link del xcC$ID
+[ ! -e "$XLB_PIN_DIR-b" ] && ok "second instance detached, its pins gone" ||
+	ko "second instance detached, its pins gone" "$(ls "$XLB_PIN_DIR-b")"
+
+# Growing copies every flow, and copied says how many are in the new table.
+for p in 41000 41001 41002; do send_tcp $p; done
+run -j conn show limit 100000
+nflows=$(jq '.conns | length' <<<"$OUT")
+expect "conn resize back to 2097153" 0 -j conn resize 2097153
+jcheck "copied = every flow when growing ($nflows)" ".copied == $nflows"
+
 # ---- 8. config save FILE -> delete everything -> config load -------------------------
 
 expect "config save FILE" 0 config save "$TMP/saved.conf"
@@ -522,6 +570,23 @@ expect "config load again (no-op diff)" 0 config load "$TMP/saved.conf"
 save_config "$TMP/reloaded2.conf"
 cmp -s "$TMP/saved.conf" "$TMP/reloaded2.conf" && ok "second load changes nothing" ||
 	ko "second load changes nothing" "$(diff "$TMP/saved.conf" "$TMP/reloaded2.conf" | head)"
+
+# settings.conns: the connection table's size travels with the configuration
+grep -q 'conns = 2097153;' "$TMP/saved.conf" && ok "config save writes settings.conns" ||
+	ko "config save writes settings.conns" "$(head -5 "$TMP/saved.conf")"
+sed -E 's/conns = [0-9]+;/conns = 16384;/' "$TMP/saved.conf" >"$TMP/conns.conf"
+expect "config load with conns = 16384" 0 config load "$TMP/conns.conf"
+run -j conn table
+jcheck "config load resized the table" ".entries == 16384"
+sed -E 's/conns = [0-9]+;/conns = 5;/' "$TMP/saved.conf" >"$TMP/conns-bad.conf"
+expect "bad input: config load with conns = 5" 1 config load "$TMP/conns-bad.conf"
+grep -Eq "conns-bad.conf:[0-9]+: bad conns 5" <<<"$ERR" && ok "conns = 5: names the file, line and value" ||
+	ko "conns = 5: names the file, line and value" "$ERR"
+run -j conn table
+jcheck "a bad conns changed nothing" ".entries == 16384"
+expect "config load of the earlier save" 0 config load "$TMP/saved.conf"
+run -j conn table
+jcheck "the table is back at 2097153" ".entries == 2097153"
 
 # ---- 9. detach -----------------------------------------------------------------------
 

@@ -19,7 +19,10 @@ static const char conn_help[] =
 	"show lists flows (client, VIP, backend), at most N (default 100). The table\n"
 	"is an LRU: idle flows are evicted by new ones. table prints its capacity and\n"
 	"memory. resize replaces it by one of ENTRIES entries (1024-67108864) under\n"
-	"traffic: flows are copied and the attached balancers switch in place.\n";
+	"traffic: flows are copied and the attached balancers switch in place. A\n"
+	"table smaller than the flows it tracks keeps an arbitrary subset; a flow\n"
+	"left out is placed again by its VIP's ring (the same backend with maglev\n"
+	"and sh while the backends are unchanged).\n";
 
 struct conn_walk {
 	struct lbctl_ctx *c;
@@ -158,7 +161,7 @@ static int do_resize(struct lbctl_ctx *c, const struct lbctl_args *a)
 	} else if (before.entries == a->entries) {
 		printf("connection table already has %u entries\n", a->entries);
 	} else {
-		printf("connection table resized from %u to %u entries, %llu flows copied\n",
+		printf("connection table resized from %u to %u entries, %llu flows in it\n",
 		       before.entries, a->entries, (unsigned long long)copied);
 	}
 	return 0;

@@ -16,7 +16,8 @@ static const char prog_help[] =
 	"Attaching where xlb already runs replaces the program in place and keeps\n"
 	"the connection table and counters. Detaching from the last interface\n"
 	"removes the pins unless keep-pins is given. conns sizes the connection\n"
-	"table (default 2097153 entries; an existing table is resized, flows kept).\n";
+	"table (default 2097153 entries; an existing table is resized as by\n"
+	"\"lbctl conn resize\").\n";
 
 struct prog_list {
 	json_t *arr;		/* -j: array to fill */
@@ -58,14 +59,16 @@ static int do_attach(struct lbctl_ctx *c, const struct lbctl_args *a)
 	__u64 copied;
 	int err;
 
-	if (a->have & KW_CONNS) {	/* no-op when created at this size */
-		err = xlb_conn_table_resize(c->xlb, a->entries, &copied);
-		if (err)
-			return lbctl_fail_xlb(c, err, "size the connection table");
-	}
 	err = xlb_prog_attach(c->xlb, a->dev, a->mode);
 	if (err)
 		return lbctl_fail_xlb(c, err, "attach xlb");
+	/* After the attach, so a refused attach changes nothing; a no-op when
+	 * the table was created at this size. */
+	if (a->have & KW_CONNS) {
+		err = xlb_conn_table_resize(c->xlb, a->entries, &copied);
+		if (err)
+			return lbctl_fail_xlb(c, err, "xlb is attached, but sizing its connection table");
+	}
 	/* Report what the kernel actually did (auto resolves to a mode). */
 	if (xlb_prog_foreach(c->xlb, prog_collect, &l) || !l.found) {
 		l.info.ifindex = a->ifindex;

@@ -2,7 +2,8 @@
 /*
  * Declarative configuration in libconfig format:
  *
- *   settings = { encap_src4 = "198.19.0.0"; encap_src6 = "fd00:786c:6200::"; };
+ *   settings = { encap_src4 = "198.19.0.0"; encap_src6 = "fd00:786c:6200::";
+ *                conns = 2097153; };
  *   vips = ( { proto = "tcp"; address = "198.18.0.10"; port = 80; sched = "maglev";
  *              ring = 65537;
  *              backends = ( { address = "198.18.1.10"; weight = 100; state = "active"; } ); } );
@@ -34,8 +35,9 @@ struct want_vip {
 };
 
 struct want {
-	bool has_src4, has_src6;
+	bool has_src4, has_src6, has_conns;
 	__u8 src4[4], src6[16];
+	__u32 conns;		/* connection-table entries */
 	struct want_vip *vips;
 	size_t n_vips;
 };
@@ -100,6 +102,7 @@ static int save_vip_cb(const struct xlb_vip_info *vi, void *ctx)
 int xlb_config_save(struct xlb *xlb, FILE *f)
 {
 	struct save_ctx s = { .xlb = xlb };
+	struct xlb_conn_table_info t;
 	config_setting_t *root, *set;
 	struct xlb_config c;
 	struct xlb_addr a = {};
@@ -108,6 +111,8 @@ int xlb_config_save(struct xlb *xlb, FILE *f)
 	int err;
 
 	err = xlb_config_get(xlb, &c);
+	if (!err)
+		err = xlb_conn_table_info(xlb, &t);
 	if (err)
 		return err;
 	config_init(&cfg);
@@ -118,6 +123,7 @@ int xlb_config_save(struct xlb *xlb, FILE *f)
 	set_str(set, "encap_src4", xlb_fmt_addr(&a, buf, sizeof(buf)));
 	inet_ntop(AF_INET6, c.encap_src6, buf, sizeof(buf));
 	set_str(set, "encap_src6", buf);
+	set_int(set, "conns", (int)t.entries);
 	s.vips = config_setting_add(root, "vips", CONFIG_TYPE_LIST);
 	err = xlb_vip_foreach(xlb, save_vip_cb, &s);
 	if (!err) {
@@ -213,9 +219,11 @@ static int get_int(struct vctx *v, const config_setting_t *g, const char *name, 
 
 static int parse_settings(struct vctx *v, const config_setting_t *g, struct want *w)
 {
-	static const char *const keys[] = { "encap_src4", "encap_src6", NULL };
+	static const char *const keys[] = { "encap_src4", "encap_src6", "conns", NULL };
 	const char *s;
 	struct xlb_addr a;
+	long long n;
+	bool found;
 	int err;
 
 	err = check_keys(v, g, "settings", keys);
@@ -241,6 +249,11 @@ static int parse_settings(struct vctx *v, const config_setting_t *g, struct want
 		memcpy(w->src6, a.addr, 16);
 		w->has_src6 = true;
 	}
+	err = get_int(v, g, "conns", false, XLB_CONNS_MIN, XLB_CONNS_MAX, &n, &found);
+	if (err)
+		return err;
+	w->has_conns = found;
+	w->conns = found ? (__u32)n : 0;
 	return 0;
 }
 
@@ -568,11 +581,24 @@ static const struct xlb_vip_info *live_find(const struct live_list *l,
 	return NULL;
 }
 
-/* Returns 0 after setting the encap sources w names. */
+/* Returns 0 after setting the encap sources and table size w names. */
 static int apply_settings(struct applier *a, const struct want *w)
 {
+	struct xlb_conn_table_info t;
 	struct xlb_config c;
+	__u64 copied;
 	int err;
+
+	if (w->has_conns) {
+		err = xlb_conn_table_info(a->xlb, &t);
+		if (!err && t.entries != w->conns) {
+			err = change(a);
+			if (!err)
+				err = xlb_conn_table_resize(a->xlb, w->conns, &copied);
+		}
+		if (err)
+			return err;
+	}
 
 	if (!w->has_src4 && !w->has_src6)
 		return 0;
@@ -685,12 +711,17 @@ static int snap_vip_cb(const struct xlb_vip_info *vi, void *ctx)
 static int snapshot(struct xlb *xlb, struct want *w)
 {
 	struct snap_ctx s = { .xlb = xlb, .w = w };
+	struct xlb_conn_table_info t;
 	struct xlb_config c;
 	int err;
 
 	err = xlb_config_get(xlb, &c);
+	if (!err)
+		err = xlb_conn_table_info(xlb, &t);
 	if (err)
 		return err;
+	w->has_conns = true;
+	w->conns = t.entries;
 	w->has_src4 = w->has_src6 = true;
 	memcpy(w->src4, c.encap_src4, 4);
 	memcpy(w->src6, c.encap_src6, 16);

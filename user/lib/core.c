@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -214,13 +216,59 @@ static bool pins_exist(const struct xlb *xlb)
 void xlb_unpin_all(struct xlb *xlb)
 {
 	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
 	int m;
 
 	for (m = 0; m < M_MAX; m++) {
 		xlb_pin_path(xlb, m, path, sizeof(path));
 		unlink(path);
 	}
+	/* a resize that died between pinning its new table and renaming it */
+	d = opendir(xlb->pin_dir);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "xlb_conns_new", 13))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", xlb->pin_dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
 	rmdir(xlb->pin_dir);
+}
+
+void xlb_forget_prog(struct xlb *xlb)
+{
+	xlb_bpf__destroy(xlb->skel);
+	xlb->skel = NULL;
+	xlb->prog_fd = -1;
+}
+
+int xlb_lock(struct xlb *xlb)
+{
+	int fd;
+
+	if (xlb->mode == XLB_OPEN_UNPINNED || xlb->lock_depth++)
+		return 0;
+	fd = open(xlb->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		int err = xlb_errs(xlb, neg_errno(), "lock %s", xlb->pin_dir);
+
+		if (fd >= 0)
+			close(fd);
+		xlb->lock_depth--;
+		return err;
+	}
+	xlb->lock_fd = fd;
+	return 0;
+}
+
+void xlb_unlock(struct xlb *xlb)
+{
+	if (xlb->mode == XLB_OPEN_UNPINNED || !xlb->lock_depth || --xlb->lock_depth)
+		return;
+	close(xlb->lock_fd);	/* releases the flock */
+	xlb->lock_fd = -1;
 }
 
 static int check_map(struct xlb *xlb, int m, int fd, const char *what)
@@ -527,6 +575,7 @@ int xlb_open(struct xlb **out, const struct xlb_open_opts *opts)
 	for (m = 0; m < M_MAX; m++)
 		xlb->fds[m] = -1;
 	xlb->prog_fd = -1;
+	xlb->lock_fd = -1;
 	xlb->mode = opts->mode;
 	dir = opts->pin_dir;
 	if (!dir || !*dir)
@@ -583,6 +632,8 @@ void xlb_close(struct xlb *xlb)
 
 	if (!xlb)
 		return;
+	if (xlb->lock_fd >= 0)
+		close(xlb->lock_fd);
 	for (m = 0; m < M_MAX; m++)
 		if (xlb->fds[m] >= 0)
 			close(xlb->fds[m]);

@@ -46,6 +46,8 @@ struct xlb {
 	int prog_fd;		/* program of skel, or -1 */
 	char err[512];
 	int fault_config_change;	/* xlb_fault_config_change() */
+	int lock_fd;		/* pin directory, flock()ed while lock_depth > 0 */
+	int lock_depth;
 };
 
 /* Set xlb->err to the formatted message and return err (a -errno). */
@@ -59,6 +61,16 @@ void xlb_log(enum xlb_log_level level, const char *fmt, ...)
 
 /* Load a new balancer program whose maps are xlb's maps (reuse_fd on each). */
 int xlb_load_prog(struct xlb *xlb, struct xlb_bpf **out);
+/* Serialise, across processes, what replaces pins or programs (attach,
+ * detach, connection-table resize): flock on the pin directory. Nests
+ * within one xlb; a no-op without pins. 0 or -errno. */
+int xlb_lock(struct xlb *xlb);
+void xlb_unlock(struct xlb *xlb);
+/* Returns true when BPF program prog_id uses map map_id. */
+bool xlb_prog_uses_map(__u32 prog_id, __u32 map_id);
+/* Drop the loaded program xlb holds (its maps may have been replaced);
+ * attached copies keep running. */
+void xlb_forget_prog(struct xlb *xlb);
 /* A new, empty xlb_conns map of entries entries, with the balancer's BTF
  * (made by loading the object once); its fd in *fd_out. */
 int xlb_new_conn_table(struct xlb *xlb, __u32 entries, int *fd_out);

@@ -38,6 +38,25 @@ static void prog_name(__u32 id, char *name, size_t len)
 	close(fd);
 }
 
+bool xlb_prog_uses_map(__u32 prog_id, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 ids[64], len = sizeof(info), i;
+	bool found = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (i = 0; i < info.nr_map_ids && i < 64 && !found; i++)
+			found = ids[i] == map_id;
+	close(fd);
+	return found;
+}
+
 struct attached {
 	__u32 id;
 	__u32 flags;	/* XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE */
@@ -143,7 +162,22 @@ static int replace_prog(int ifindex, const struct attached *a, int new_fd)
 	return err;
 }
 
+static int prog_attach_locked(struct xlb *xlb, const char *dev, enum xlb_attach_mode mode);
+
 int xlb_prog_attach(struct xlb *xlb, const char *dev, enum xlb_attach_mode mode)
+{
+	int err = xlb_lock(xlb);
+
+	if (err)
+		return err;
+	err = prog_attach_locked(xlb, dev, mode);
+	xlb_unlock(xlb);
+	return err;
+}
+
+/* xlb_prog_attach() under xlb_lock(): a resize cannot swap the table between
+ * loading the program and attaching it. */
+static int prog_attach_locked(struct xlb *xlb, const char *dev, enum xlb_attach_mode mode)
 {
 	struct xlb_bpf *skel = NULL;
 	struct attached a;
@@ -243,10 +277,19 @@ int xlb_prog_foreach(struct xlb *xlb, xlb_prog_cb cb, void *ctx)
 	return err;
 }
 
-static int count_cb(const struct xlb_prog_info *info, void *ctx)
+struct ours {
+	__u32 vips_id;	/* this instance's xlb_vips map */
+	int n;
+};
+
+/* Counts the programs of this instance (they use its xlb_vips), not those
+ * of another pin directory attached in the same namespace. */
+static int count_ours_cb(const struct xlb_prog_info *info, void *ctx)
 {
-	(void)info;
-	(*(int *)ctx)++;
+	struct ours *o = ctx;
+
+	if (xlb_prog_uses_map(info->prog_id, o->vips_id))
+		o->n++;
 	return 0;
 }
 
@@ -301,20 +344,26 @@ static int detach_named(int ifindex, const char *dev, const char *want, char *er
 
 int xlb_prog_detach(struct xlb *xlb, const char *dev, bool keep_pins)
 {
-	int ifindex, err, n = 0;
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	struct ours o = { 0, 0 };
+	int ifindex, err;
 
 	ifindex = if_nametoindex(dev);
 	if (!ifindex)
 		return xlb_errs(xlb, neg_errno(), "device %s", dev);
-	err = detach_named(ifindex, dev, XLB_PROG_NAME, xlb->err, sizeof(xlb->err));
+	err = xlb_lock(xlb);
 	if (err)
 		return err;
-	if (keep_pins || xlb->mode == XLB_OPEN_UNPINNED)
-		return 0;
-	err = xlb_prog_foreach(xlb, count_cb, &n);
-	if (!err && n == 0)
-		xlb_unpin_all(xlb);
-	return 0;
+	err = detach_named(ifindex, dev, XLB_PROG_NAME, xlb->err, sizeof(xlb->err));
+	if (!err && !keep_pins && xlb->mode != XLB_OPEN_UNPINNED &&
+	    !bpf_obj_get_info_by_fd(xlb->fds[M_VIPS], &mi, &len)) {
+		o.vips_id = mi.id;
+		if (!xlb_prog_foreach(xlb, count_ours_cb, &o) && o.n == 0)
+			xlb_unpin_all(xlb);
+	}
+	xlb_unlock(xlb);
+	return err;
 }
 
 /* ---- decap ----------------------------------------------------------------- */

@@ -169,11 +169,18 @@ struct xlb_conn_table_info {
 };
 int xlb_conn_table_info(struct xlb *xlb, struct xlb_conn_table_info *out);
 /* Replace the connection table by one of entries entries (XLB_CONNS_MIN ..
- * XLB_CONNS_MAX) while traffic flows: copy every flow into it (a smaller
- * table keeps as many as fit), pin it in place of the old one, switch every
- * balancer attached in this network namespace to it in place, then copy the
- * flows that arrived meanwhile. *copied: flows copied. Pinned state only. */
+ * XLB_CONNS_MAX) while traffic flows: copy every flow into it, pin it in
+ * place of the old one, switch every balancer of this network namespace
+ * that runs on the old table to it in place, then copy the flows that
+ * arrived meanwhile. A table smaller than the flows tracked keeps an
+ * arbitrary subset (the kernel does not expose LRU order). *copied: flows
+ * in the new table (0 when the size is already entries). Pinned state only;
+ * serialised with attach/detach/resize of other processes (flock). */
 int xlb_conn_table_resize(struct xlb *xlb, __u32 entries, __u64 *copied);
+/* Re-open what another process replaced (the connection table after
+ * lbctl conn resize), so a long-running holder does not keep the old one
+ * alive. 0 or -errno. */
+int xlb_refresh(struct xlb *xlb);
 
 /* ---- Ring and settings ---------------------------------------------------- */
 

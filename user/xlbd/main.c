@@ -1301,6 +1301,7 @@ static int run(struct xlbd *d)
 				if (read(e->fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 					break;
 				now = mono_now();
+				xlb_refresh(d->xlb);	/* let a resized table go */
 				for (k = 0; k < d->n_pools; k++)
 					pool_tick(d, d->pools[k], now);
 				agent_json_write(d);
