@@ -148,6 +148,30 @@ static __always_inline int xlb_schedule(struct xlb_pkt *pkt)
 	return 0;
 }
 
+/* Returns true when this CPU may insert one more new flow in the current
+ * second under limit (0: no limit). */
+static __always_inline bool xlb_flood_admit(__u32 limit)
+{
+	struct xlb_flood *f;
+	__u32 zero = 0;
+	__u64 now;
+
+	if (!limit)
+		return true;
+	f = bpf_map_lookup_elem(&xlb_flood, &zero);
+	if (!f)
+		return true;
+	now = bpf_ktime_get_ns();
+	if (now - f->window_start >= 1000000000ULL) {
+		f->window_start = now;
+		f->inserted = 0;
+	}
+	if (f->inserted >= limit)
+		return false;
+	f->inserted++;
+	return true;
+}
+
 /*
  * Returns 0 with a backend for a flow that xlb_conn_hit() did not place, or
  * a negative reason: the VIP's scheduler picks it and the flow is inserted
@@ -155,7 +179,9 @@ static __always_inline int xlb_schedule(struct xlb_pkt *pkt)
  */
 static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 {
+	const struct xlb_config *cfg;
 	struct xlb_conn val;
+	__u32 zero = 0;
 	int ret;
 
 	ret = xlb_schedule(pkt);
@@ -163,6 +189,14 @@ static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 		return ret;
 	if (pkt->icmp_err) {
 		pkt->event = XLB_STAT_EV_ICMP_ERR_FORWARDED;
+		return 0;
+	}
+	/* Over the limit (a SYN flood): forward by the ring without an entry,
+	 * so the flood cannot evict the table's established flows. The flow's
+	 * next packet tries again. */
+	cfg = bpf_map_lookup_elem(&xlb_config, &zero);
+	if (cfg && !xlb_flood_admit(cfg->new_flow_limit)) {
+		pkt->event = XLB_STAT_EV_CONN_NOT_INSERTED;
 		return 0;
 	}
 	val.backend_id = pkt->be_id;

@@ -124,4 +124,13 @@ struct {
 	__type(value, struct xlb_nh);
 } xlb_nh_cache SEC(".maps");
 
+/* New-flow limit window, per CPU (struct xlb_config.new_flow_limit). Not
+ * pinned: a new program starts a new window. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_flood);
+} xlb_flood SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

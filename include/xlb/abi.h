@@ -24,6 +24,7 @@
 #define XLB_MAX_CONNS		2097153	/* default connection-table entries: 2^21 + 1 (see README) */
 #define XLB_CONNS_MIN		1024	/* lbctl conn resize / prog attach conns */
 #define XLB_CONNS_MAX		67108864
+#define XLB_NEW_FLOW_LIMIT_MAX	100000000	/* per CPU and second; 0: none */
 #define XLB_WEIGHT_MAX		65535
 #define XLB_WEIGHT_DEFAULT	100
 
@@ -106,7 +107,8 @@ enum xlb_backend_state {
 	X(EV_CONN_NEW,		EVENT,	"conn_new",		"new flow, or a SYN reusing an entry")	\
 	X(EV_CONN_HIT,		EVENT,	"conn_hit",		"packet of a known flow")		\
 	X(EV_CONN_RESCHEDULED,	EVENT,	"conn_rescheduled",	"flow's backend was deleted: moved")	\
-	X(EV_ICMP_ERR_FORWARDED, EVENT,	"icmp_err_forwarded",	"ICMP error steered to its flow")
+	X(EV_ICMP_ERR_FORWARDED, EVENT,	"icmp_err_forwarded",	"ICMP error steered to its flow")	\
+	X(EV_CONN_NOT_INSERTED,	EVENT,	"conn_not_inserted",	"new flow over new_flow_limit: not inserted")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(name, kind, str, desc) XLB_STAT_##name,
@@ -211,9 +213,20 @@ _Static_assert(sizeof(struct xlb_conn) == 8, "xlb_conn ABI");
 struct xlb_config {
 	__u8	encap_src6[16];	/* /96 prefix; low 32 bits replaced per flow */
 	__u8	encap_src4[4];	/* /16 prefix; low 16 bits replaced per flow */
-	__u32	flags;		/* reserved, zero */
+	__u32	new_flow_limit;	/* per CPU and second, new flows inserted at most
+				 * (the rest are forwarded by the ring without an
+				 * entry: a SYN flood cannot evict the
+				 * established flows); 0: no limit. Was a zero
+				 * reserved field: old state reads as no limit. */
 };
 _Static_assert(sizeof(struct xlb_config) == 24, "xlb_config ABI");
+
+/* Per-CPU window of the new-flow limit (an unpinned map of each program). */
+struct xlb_flood {
+	__u64	window_start;	/* bpf_ktime_get_ns() of the current second */
+	__u64	inserted;	/* new flows inserted in it */
+};
+_Static_assert(sizeof(struct xlb_flood) == 16, "xlb_flood ABI");
 
 /* xlb_stats value (per CPU), indexed by enum xlb_stat; also decap_stats. */
 struct xlb_counter {

@@ -536,6 +536,23 @@ in_lb ip link del xcC$ID
 [ ! -e "$XLB_PIN_DIR-b" ] && ok "second instance detached, its pins gone" ||
 	ko "second instance detached, its pins gone" "$(ls "$XLB_PIN_DIR-b")"
 
+# The new-flow limit (SYN-flood guard): set, shown, saved, refused when bad.
+expect "conn limit 125000" 0 -j conn limit 125000
+jcheck "conn limit: reports the limit" ".new_flow_limit == 125000"
+run -j conn table
+jcheck "conn table shows the limit" ".new_flow_limit == 125000"
+save_config "$TMP/limit.conf"
+grep -q 'new_flow_limit = 125000;' "$TMP/limit.conf" && ok "config save writes new_flow_limit" ||
+	ko "config save writes new_flow_limit" "$(head -5 "$TMP/limit.conf")"
+expect "bad input: conn limit abc" 1 conn limit abc
+expect "bad input: conn limit 100000001" 1 conn limit 100000001
+grep -q "bad new-flow limit '100000001'" <<<"$ERR" && ok "conn limit 100000001: names the value" ||
+	ko "conn limit 100000001: names the value" "$ERR"
+expect "bad input: conn limit without RATE" 2 conn limit
+expect "conn limit 0 (none)" 0 conn limit 0
+run -j conn table
+jcheck "limit back to none" ".new_flow_limit == 0"
+
 # Growing copies every flow, and copied says how many are in the new table.
 for p in 41000 41001 41002; do send_tcp $p; done
 run -j conn show limit 100000

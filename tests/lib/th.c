@@ -344,6 +344,8 @@ static void check_counters(struct th *t, const char *what, size_t len,
 		{ XLB_STAT_EV_CONN_HIT, TH_DC_HIT, offsetof(struct th_exp, ev_hit) },
 		{ XLB_STAT_EV_CONN_RESCHEDULED, TH_DC_RESCHED, offsetof(struct th_exp, ev_resched) },
 		{ XLB_STAT_EV_ICMP_ERR_FORWARDED, TH_DC_ICMP, offsetof(struct th_exp, ev_icmp) },
+		{ XLB_STAT_EV_CONN_NOT_INSERTED, TH_DC_NOT_INSERTED,
+		  offsetof(struct th_exp, ev_not_inserted) },
 	};
 	char field[96];
 	int s, i;
@@ -354,7 +356,7 @@ static void check_counters(struct th *t, const char *what, size_t len,
 		__u64 xp = 0;
 
 		if (stat_kind[s] == K_EVENT) {
-			for (i = 0; i < 4; i++) {
+			for (i = 0; i < (int)(sizeof(ev) / sizeof(ev[0])); i++) {
 				if (ev[i].stat != s)
 					continue;
 				if (e->ev_dc & ev[i].dc)

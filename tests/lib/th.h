@@ -26,7 +26,7 @@
 #define TH_IDX(i)	((i) + 1)
 #define TH_DC		(-1000)		/* don't check this field */
 
-enum { TH_DC_NEW = 1, TH_DC_HIT = 2, TH_DC_RESCHED = 4, TH_DC_ICMP = 8 };
+enum { TH_DC_NEW = 1, TH_DC_HIT = 2, TH_DC_RESCHED = 4, TH_DC_ICMP = 8, TH_DC_NOT_INSERTED = 16 };
 
 struct th_be {
 	char text[64];
@@ -54,6 +54,7 @@ struct th_exp {
 	size_t outlen;
 	int reason;			/* final XLB_STAT_* (counted once) */
 	int ev_new, ev_hit, ev_resched, ev_icmp;	/* event counter deltas */
+	int ev_not_inserted;
 	unsigned int ev_dc;		/* TH_DC_* bits: events not checked */
 	int vip;			/* TH_IDX(vip) matched, 0 none, TH_DC */
 	int vip_new;			/* VIP new_flows delta */

@@ -9,8 +9,11 @@
  *    (forwarded): the missing port alone caused the drop.
  *  - DROP_ENCAP: bpf_xdp_adjust_head() refused for want of headroom, which
  *    meta data in front of the frame takes away (see below).
+ *  - new_flow_limit: over it, a new flow is forwarded by the ring but not
+ *    entered in the table (EV_CONN_NOT_INSERTED); a new second admits again.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -330,9 +333,83 @@ out:
 	th_end(&t);
 }
 
+/* ---- new_flow_limit ------------------------------------------------------- */
+
+/* Runs client port sport's SYN to VIP4:80 and checks it is forwarded to be
+ * as a new flow; inserted says whether the table must now hold it. */
+static void limit_step(struct th *t, int conns_fd, int be, uint16_t sport, bool inserted)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	struct xlb_flow flow;
+	struct xlb_conn c;
+	struct th_exp e;
+	char what[64];
+	size_t len;
+
+	len = env_frame(in, CLIENT4, sport, VIP4, 80, 6, 16);
+	e = (struct th_exp){
+		.verdict = XDP_REDIRECT, .reason = XLB_STAT_REDIRECT_FORWARD, .out = out,
+		.ev_new = inserted, .ev_not_inserted = !inserted, .vip = TH_IDX(0), .vip_new = 1,
+		.be = TH_IDX(be), .be_new = TH_IDX(be),
+	};
+	e.outlen = env_exp_fwd(t, be, in, len, out);
+	snprintf(what, sizeof(what), "port %u (%s)", sport, inserted ? "inserted" : "over the limit");
+	/* th_check counts conn_not_inserted (ev_not_inserted) with the rest */
+	if (th_check(t, what, in, len, &e) || th_flow_of(in, len, &flow))
+		return;
+	TH_ASSERT(t, !bpf_map_lookup_elem(conns_fd, &flow, &c) == inserted,
+		  "%s: the table %s the flow", what, inserted ? "lacks" : "holds");
+}
+
+static void new_flow_limit(void)
+{
+	cpu_set_t one, saved;
+	struct xlb_config cfg;
+	struct th t;
+	int fd = -1, be, pinned;
+
+	/* the window is per CPU: every run of this case on the same one */
+	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (pinned)
+		sched_setaffinity(0, sizeof(one), &one);
+	if (env_open(&t, "new_flow_limit 2: the 3rd new flow of a second is not inserted"))
+		goto out;
+	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_MAGLEV, 1021);
+	be = th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
+	if (t.fails)
+		goto out;
+	fd = prog_map_fd(t.prog_fd, "xlb_conns");
+	if (!TH_ASSERT(&t, fd >= 0, "xlb_conns of the program: %s", strerror(-fd)) ||
+	    !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get: %s", xlb_errmsg(t.xlb)))
+		goto out;
+	cfg.new_flow_limit = 2;
+	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set: %s", xlb_errmsg(t.xlb)))
+		goto out;
+	limit_step(&t, fd, be, 41000, true);
+	limit_step(&t, fd, be, 41001, true);
+	limit_step(&t, fd, be, 41002, false);
+	limit_step(&t, fd, be, 41003, false);
+	usleep(1050 * 1000);	/* the next second */
+	limit_step(&t, fd, be, 41002, true);
+	cfg.new_flow_limit = 0;	/* no limit */
+	if (TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set: %s", xlb_errmsg(t.xlb)))
+		for (int p = 41010; p < 41015; p++)
+			limit_step(&t, fd, be, p, true);
+out:
+	if (fd >= 0)
+		close(fd);
+	th_end(&t);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+}
+
 void run_fwd_cases(void)
 {
 	size_t i;
+
+	new_flow_limit();
 
 	for (i = 0; i < sizeof(txrows) / sizeof(txrows[0]); i++)
 		run_txrow(&txrows[i]);

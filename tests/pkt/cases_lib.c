@@ -135,7 +135,7 @@ static const char conf_before[] =
  * one added, scheduler and ring size, backends removed, added, re-weighted
  * and moved between states. */
 static const char conf_after[] =
-	"settings = { encap_src4 = \"198.19.1.0\"; };\n"
+	"settings = { encap_src4 = \"198.19.1.0\"; new_flow_limit = 1000; };\n"
 	"vips = (\n"
 	"  { proto = \"tcp\"; address = \"198.18.0.10\"; port = 80; sched = \"random\";\n"
 	"    ring = 4093; backends = (\n"

@@ -18,7 +18,8 @@
  * each measured with the connection table (default 2M entries) holding
  * exactly the mix's flows; 65,536 hot flows among 1,000,000 tracked ones
  * (longer hash chains, more pages); and a SYN mix where every packet is a
- * new flow, inserted into a table that already holds 1,000,000. The table
+ * new flow, inserted into a table that already holds 1,000,000 (and the
+ * same with conn limit 100,000/s per CPU: a SYN flood mostly not inserted). The table
  * is emptied and refilled (batch syscalls) whenever the next mix needs
  * other contents. Rate = packets counted by the sink per second; every
  * packet counted must be IPIP (checked).
@@ -48,6 +49,7 @@ struct mix {
 	int mode;
 	__u32 nflows;
 	__u32 table;		/* flows the connection table holds meanwhile */
+	__u32 limit;		/* new_flow_limit meanwhile (0: none) */
 	uint8_t flags;
 	double mpps[2][MAX_ROUNDS];
 	double ipip[2];		/* worst IPIP share seen */
@@ -65,6 +67,8 @@ static struct mix mixes[] = {
 	{ .name = "xlb_est_1M", .mode = BENCH_MODE_ROTATE, .nflows = 1000000, .table = 1000000,
 	  .flags = PKT_TCP_ACK },
 	{ .name = "xlb_syn", .mode = BENCH_MODE_UNIQUE, .table = 1000000, .flags = PKT_TCP_SYN },
+	{ .name = "xlb_syn_flood", .mode = BENCH_MODE_UNIQUE, .table = 1000000, .limit = 100000,
+	  .flags = PKT_TCP_SYN },
 };
 #define NMIX (int)(sizeof(mixes) / sizeof(mixes[0]))
 
@@ -174,6 +178,19 @@ out:
 		printf("Error: filling the connection table with %u flows: %s\n", n,
 		       strerror(errno));
 	return err ? -errno : 0;
+}
+
+/* Set xlb's new_flow_limit for mix m. Returns 0 or -1. */
+static int limit_set(struct xlb *x, const struct mix *m)
+{
+	struct xlb_config c;
+
+	if (xlb_config_get(x, &c))
+		return -1;
+	if (c.new_flow_limit == m->limit)
+		return 0;
+	c.new_flow_limit = m->limit;
+	return xlb_config_set(x, &c);
 }
 
 /* Point the generator at mix m. */
@@ -311,7 +328,8 @@ int main(int argc, char **argv)
 
 		if (which && !strstr(which, m->name))
 			continue;
-		if (!m->floor && table_hold(m->table, m->mode == BENCH_MODE_UNIQUE))
+		if (!m->floor && (table_hold(m->table, m->mode == BENCH_MODE_UNIQUE) ||
+				  limit_set(x, m)))
 			return 1;
 		gen_set(m, x_peer, f_peer);
 		xlb_stats_global(x, s0);
@@ -329,6 +347,10 @@ int main(int argc, char **argv)
 					XLB_STAT_EV_CONN_HIT].packets -
 				   s0[m->mode == BENCH_MODE_UNIQUE ? XLB_STAT_EV_CONN_NEW :
 					XLB_STAT_EV_CONN_HIT].packets;
+
+			/* over the limit, new flows are forwarded without an entry */
+			ev += s1[XLB_STAT_EV_CONN_NOT_INSERTED].packets -
+			      s0[XLB_STAT_EV_CONN_NOT_INSERTED].packets;
 
 			if (fw < sent * 9 / 10 || ev != fw) {
 				printf("  FAIL %s: sent %llu, tx_forward %llu, %s %llu\n", m->name,
@@ -352,7 +374,8 @@ int main(int argc, char **argv)
 
 			if (which && !strstr(which, m->name))
 				continue;
-			if (!m->floor && table_hold(m->table, m->mode == BENCH_MODE_UNIQUE))
+			if (!m->floor && (table_hold(m->table, m->mode == BENCH_MODE_UNIQUE) ||
+					  limit_set(x, m)))
 				return 1;
 			gen_set(m, x_peer, f_peer);
 			for (t = 1; t <= 2; t++) {

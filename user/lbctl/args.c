@@ -293,6 +293,7 @@ int lbctl_parse_args(const struct lbctl_cmd *cmd, int argc, char **argv,
 		     struct lbctl_args *a, char *err, size_t errlen)
 {
 	const char *p;
+	unsigned long n;
 	size_t i;
 	bool v6;
 	int ret, k = 0;
@@ -355,6 +356,17 @@ int lbctl_parse_args(const struct lbctl_cmd *cmd, int argc, char **argv,
 			ret = parse_entries(argv[k++], &a->entries, err, errlen);
 			if (ret)
 				return ret;
+			break;
+		case 'R':
+			if (k >= argc)
+				return fail(err, errlen, LBCTL_EXIT_USAGE, "missing RATE");
+			if (lbctl_parse_u32(argv[k], 0, XLB_NEW_FLOW_LIMIT_MAX, &n))
+				return fail(err, errlen, LBCTL_EXIT_ERROR,
+					    "bad new-flow limit '%s': must be an integer 0-%u "
+					    "(new flows per second per CPU; 0: none)", argv[k],
+					    XLB_NEW_FLOW_LIMIT_MAX);
+			a->rate = n;
+			k++;
 			break;
 		case 'f':
 			if (k >= argc)

@@ -13,6 +13,7 @@ static const char conn_help[] =
 	"Usage: lbctl conn show [VIP] [limit N]\n"
 	"       lbctl conn table\n"
 	"       lbctl conn resize ENTRIES\n"
+	"       lbctl conn limit RATE\n"
 	"       lbctl conn help\n"
 	"\n"
 	"VIP := { tcp | udp } ADDR:PORT    (IPv6 in brackets: tcp [fd00::10]:443)\n"
@@ -22,7 +23,9 @@ static const char conn_help[] =
 	"traffic: flows are copied and the attached balancers switch in place. A\n"
 	"table smaller than the flows it tracks keeps an arbitrary subset; a flow\n"
 	"left out is placed again by its VIP's ring (the same backend with maglev\n"
-	"and sh while the backends are unchanged).\n";
+	"and sh while the backends are unchanged). limit caps the new flows each CPU\n"
+	"inserts per second (0: no cap): over it, new flows are forwarded by the\n"
+	"ring without an entry, so a SYN flood cannot evict established flows.\n";
 
 struct conn_walk {
 	struct lbctl_ctx *c;
@@ -126,20 +129,46 @@ out_free:
 static int do_table(struct lbctl_ctx *c, const struct lbctl_args *a)
 {
 	struct xlb_conn_table_info t;
+	struct xlb_config cfg;
 	int err;
 
 	(void)a;
 	err = xlb_conn_table_info(c->xlb, &t);
+	if (!err)
+		err = xlb_config_get(c->xlb, &cfg);
 	if (err)
 		return lbctl_fail_xlb(c, err, "read the connection table");
 	if (c->out) {
 		lbctl_jset(c->out, "entries", json_integer(t.entries));
 		lbctl_jset(c->out, "memlock", json_integer((json_int_t)t.memlock));
 		lbctl_jset(c->out, "map_id", json_integer(t.map_id));
+		lbctl_jset(c->out, "new_flow_limit", json_integer(cfg.new_flow_limit));
 	} else {
 		printf("connection table: %u entries, %.1f MiB of kernel memory, map id %u\n",
 		       t.entries, t.memlock / 1048576.0, t.map_id);
+		if (cfg.new_flow_limit)
+			printf("new flows inserted: at most %u per second per CPU\n",
+			       cfg.new_flow_limit);
+		else
+			printf("new flows inserted: no limit\n");
 	}
+	return 0;
+}
+
+static int do_limit(struct lbctl_ctx *c, const struct lbctl_args *a)
+{
+	struct xlb_config cfg;
+	int err;
+
+	err = xlb_config_get(c->xlb, &cfg);
+	if (!err) {
+		cfg.new_flow_limit = a->rate;
+		err = xlb_config_set(c->xlb, &cfg);
+	}
+	if (err)
+		return lbctl_fail_xlb(c, err, "set the new-flow limit");
+	if (c->out)
+		lbctl_jset(c->out, "new_flow_limit", json_integer(a->rate));
 	return 0;
 }
 
@@ -171,6 +200,7 @@ static const struct lbctl_cmd conn_cmds[] = {
 	{ "show", "v", KW_LIMIT, 0, "read the connection table", do_show, NULL },
 	{ "table", "", 0, 0, "read the connection table", do_table, NULL },
 	{ "resize", "N", 0, 0, "resize the connection table", do_resize, NULL },
+	{ "limit", "R", 0, CMD_CREATE, "set the new-flow limit", do_limit, NULL },
 	{}
 };
 

@@ -16,7 +16,7 @@ _lbctl_cmds()
 	vip)		echo "add set del show help" ;;
 	backend)	echo "add set drain del show help" ;;
 	stats)		echo "show watch help" ;;
-	conn)		echo "show table resize help" ;;
+	conn)		echo "show table resize limit help" ;;
 	config)		echo "save load help" ;;
 	decap)		echo "attach detach show help" ;;
 	agent)		echo "show help" ;;
@@ -26,7 +26,7 @@ _lbctl_cmds()
 # "POSITIONALS|KEYWORDS" of OBJECT COMMAND. Positionals: dev (interface),
 # proto (tcp/udp, the start of a VIP), vip (ADDR:PORT of a live VIP of that
 # proto), be (address of a live backend of that VIP), addr (a new ADDR:PORT
-# or ADDR: nothing to offer), entries (a table size: nothing to offer),
+# or ADDR: nothing to offer), entries, rate (numbers: nothing to offer),
 # file, and a trailing "?" for an optional one.
 _lbctl_spec()
 {
@@ -45,6 +45,7 @@ _lbctl_spec()
 	"stats watch")		echo "proto? vip|interval count" ;;
 	"conn show")		echo "proto? vip|limit" ;;
 	"conn resize")		echo "entries|" ;;
+	"conn limit")		echo "rate|" ;;
 	"config save")		echo "file?|" ;;
 	"config load")		echo "file|" ;;
 	"decap attach")		echo "dev|mode addr" ;;
@@ -277,7 +278,7 @@ _lbctl()
 				"$(_lbctl_bin "${words[0]}")" "${posw[0]}" "${posw[1]}") ;;
 		file)	compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
-		addr|entries)	;;
+		addr|entries|rate)	;;
 		esac
 		# An optional positional: the keywords may come instead.
 		[[ $slot == *\? ]] && COMPREPLY+=($(compgen -W "$v" -- "$cur"))

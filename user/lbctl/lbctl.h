@@ -41,7 +41,7 @@ struct lbctl_opts {
  *   V  VIP (two words: { tcp | udp } ADDR:PORT)    v  optional VIP
  *   A  backend ADDR                                D  interface DEV
  *   F  FILE                                        f  optional FILE
- *   N  ENTRIES (connection-table size) */
+ *   N  ENTRIES (connection-table size)          R  RATE (new flows per second) */
 
 /* Keywords a command accepts (bit set). */
 enum lbctl_kw {
@@ -95,6 +95,7 @@ struct lbctl_args {
 	size_t n_decap_addrs;
 	const char *dir;		/* dir DIR */
 	__u32 entries;			/* N positional, or conns ENTRIES */
+	__u32 rate;			/* R positional */
 };
 
 struct lbctl_ctx;

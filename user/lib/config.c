@@ -3,7 +3,7 @@
  * Declarative configuration in libconfig format:
  *
  *   settings = { encap_src4 = "198.19.0.0"; encap_src6 = "fd00:786c:6200::";
- *                conns = 2097153; };
+ *                conns = 2097153; new_flow_limit = 0; };
  *   vips = ( { proto = "tcp"; address = "198.18.0.10"; port = 80; sched = "maglev";
  *              ring = 65537;
  *              backends = ( { address = "198.18.1.10"; weight = 100; state = "active"; } ); } );
@@ -35,9 +35,10 @@ struct want_vip {
 };
 
 struct want {
-	bool has_src4, has_src6, has_conns;
+	bool has_src4, has_src6, has_conns, has_limit;
 	__u8 src4[4], src6[16];
 	__u32 conns;		/* connection-table entries */
+	__u32 limit;		/* new_flow_limit */
 	struct want_vip *vips;
 	size_t n_vips;
 };
@@ -124,6 +125,7 @@ int xlb_config_save(struct xlb *xlb, FILE *f)
 	inet_ntop(AF_INET6, c.encap_src6, buf, sizeof(buf));
 	set_str(set, "encap_src6", buf);
 	set_int(set, "conns", (int)t.entries);
+	set_int(set, "new_flow_limit", (int)c.new_flow_limit);
 	s.vips = config_setting_add(root, "vips", CONFIG_TYPE_LIST);
 	err = xlb_vip_foreach(xlb, save_vip_cb, &s);
 	if (!err) {
@@ -219,7 +221,8 @@ static int get_int(struct vctx *v, const config_setting_t *g, const char *name, 
 
 static int parse_settings(struct vctx *v, const config_setting_t *g, struct want *w)
 {
-	static const char *const keys[] = { "encap_src4", "encap_src6", "conns", NULL };
+	static const char *const keys[] = { "encap_src4", "encap_src6", "conns", "new_flow_limit",
+					    NULL };
 	const char *s;
 	struct xlb_addr a;
 	long long n;
@@ -254,6 +257,11 @@ static int parse_settings(struct vctx *v, const config_setting_t *g, struct want
 		return err;
 	w->has_conns = found;
 	w->conns = found ? (__u32)n : 0;
+	err = get_int(v, g, "new_flow_limit", false, 0, XLB_NEW_FLOW_LIMIT_MAX, &n, &found);
+	if (err)
+		return err;
+	w->has_limit = found;
+	w->limit = found ? (__u32)n : 0;
 	return 0;
 }
 
@@ -600,18 +608,21 @@ static int apply_settings(struct applier *a, const struct want *w)
 			return err;
 	}
 
-	if (!w->has_src4 && !w->has_src6)
+	if (!w->has_src4 && !w->has_src6 && !w->has_limit)
 		return 0;
 	err = xlb_config_get(a->xlb, &c);
 	if (err)
 		return err;
 	if ((!w->has_src4 || !memcmp(c.encap_src4, w->src4, 4)) &&
-	    (!w->has_src6 || !memcmp(c.encap_src6, w->src6, 16)))
+	    (!w->has_src6 || !memcmp(c.encap_src6, w->src6, 16)) &&
+	    (!w->has_limit || c.new_flow_limit == w->limit))
 		return 0;
 	if (w->has_src4)
 		memcpy(c.encap_src4, w->src4, 4);
 	if (w->has_src6)
 		memcpy(c.encap_src6, w->src6, 16);
+	if (w->has_limit)
+		c.new_flow_limit = w->limit;
 	err = change(a);
 	return err ? err : xlb_config_set(a->xlb, &c);
 }
@@ -722,6 +733,8 @@ static int snapshot(struct xlb *xlb, struct want *w)
 		return err;
 	w->has_conns = true;
 	w->conns = t.entries;
+	w->has_limit = true;
+	w->limit = c.new_flow_limit;
 	w->has_src4 = w->has_src6 = true;
 	memcpy(w->src4, c.encap_src4, 4);
 	memcpy(w->src6, c.encap_src6, 16);
@@ -795,7 +808,7 @@ int xlb_config_load(struct xlb *xlb, const char *path)
 			 why, rwhy);
 	}
 	else
-		xlb_errf(xlb, err, "%s; rolled back: nothing changed", why);
+		xlb_errf(xlb, err, "%s; rolled back to the state before the load", why);
 out:
 	want_free(&before);
 	want_free(&w);

@@ -915,6 +915,10 @@ int xlb_stats_global(struct xlb *xlb, struct xlb_counter out[XLB_STAT_MAX])
 
 	for (s = 0; s < XLB_STAT_MAX; s++) {
 		err = percpu_sum(xlb->fds[M_STATS], s, 2, &out[s].packets);
+		if (err == -ENOENT) {	/* pinned by an older xlb, with fewer reasons */
+			memset(&out[s], 0, sizeof(out[s]));
+			continue;
+		}
 		if (err)
 			return xlb_errs(xlb, err, "read xlb_stats");
 	}
@@ -1046,7 +1050,6 @@ int xlb_config_set(struct xlb *xlb, const struct xlb_config *cfg)
 	struct xlb_config c = *cfg;
 	__u32 k = 0;
 
-	c.flags = 0;
 	if (bpf_map_update_elem(xlb->fds[M_CONFIG], &k, &c, BPF_ANY))
 		return xlb_errs(xlb, neg_errno(), "write xlb_config");
 	return 0;
