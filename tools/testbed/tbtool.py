@@ -25,6 +25,7 @@ import os
 import random
 import selectors
 import socket
+import struct
 import sys
 import threading
 import time
@@ -472,6 +473,42 @@ def upload(a):
     print()
 
 
+def synflood(a):
+    """SYNs from --src (this host's own address, so the backends' SYN-ACKs
+    come back here and are reset by the kernel) to addr:port, one new
+    source port per packet from 1024-32767 (below the ephemeral range, so
+    never a real connection's), at most --rate per second, --count in all."""
+    src = socket.inet_aton(a.src)
+    dst = socket.inet_aton(a.addr)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    sent, t0 = 0, time.time()
+    while sent < a.count and time.time() - t0 < a.max_time:
+        sport = 1024 + (sent + a.seed * 7919) % 31744
+        seq = (sent * 2654435761) & 0xFFFFFFFF
+        tcp = struct.pack("!HHIIBBHHH", sport, a.port, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", csum16(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), sent & 0xFFFF, 0x4000, 64,
+                         socket.IPPROTO_TCP, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+        s.sendto(ip + tcp, (a.addr, 0))
+        sent += 1
+        if a.rate and sent % 100 == 0:
+            ahead = sent / a.rate - (time.time() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+    print(json.dumps({"sent": sent, "seconds": round(time.time() - t0, 3)}))
+
+
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -523,8 +560,18 @@ def main():
     s.add_argument("--timeout", type=float, default=60)
     s.add_argument("--seed", type=int, default=1)
 
+    s = sub.add_parser("synflood")
+    s.add_argument("--addr", required=True, help="IPv4 VIP")
+    s.add_argument("--port", type=int, default=7000)
+    s.add_argument("--src", required=True, help="this host's IPv4 address")
+    s.add_argument("--count", type=int, default=10000)
+    s.add_argument("--rate", type=float, default=0, help="packets per second, 0: as fast as possible")
+    s.add_argument("--max-time", type=float, default=30)
+    s.add_argument("--seed", type=int, default=0)
+
     a = p.parse_args()
-    {"serve": serve, "connhold": connhold, "dist": dist, "udp": udp, "upload": upload}[a.cmd](a)
+    {"serve": serve, "connhold": connhold, "dist": dist, "udp": udp, "upload": upload,
+     "synflood": synflood}[a.cmd](a)
 
 
 if __name__ == "__main__":
