@@ -52,6 +52,26 @@ static void want_free(struct want *w)
 	free(w->vips);
 }
 
+/* Returns 0 with the live settings in w (encap sources, table size, limit). */
+static int live_settings(struct xlb *xlb, struct want *w)
+{
+	struct xlb_conn_table_info t;
+	struct xlb_config c;
+	int err;
+
+	err = xlb_config_get(xlb, &c);
+	if (!err)
+		err = xlb_conn_table_info(xlb, &t);
+	if (err)
+		return err;
+	w->has_src4 = w->has_src6 = w->has_conns = w->has_limit = true;
+	memcpy(w->src4, c.encap_src4, 4);
+	memcpy(w->src6, c.encap_src6, 16);
+	w->conns = t.entries;
+	w->limit = c.new_flow_limit;
+	return 0;
+}
+
 /* ---- save ------------------------------------------------------------------ */
 
 struct save_ctx {
@@ -103,29 +123,26 @@ static int save_vip_cb(const struct xlb_vip_info *vi, void *ctx)
 int xlb_config_save(struct xlb *xlb, FILE *f)
 {
 	struct save_ctx s = { .xlb = xlb };
-	struct xlb_conn_table_info t;
 	config_setting_t *root, *set;
-	struct xlb_config c;
 	struct xlb_addr a = {};
 	char buf[INET6_ADDRSTRLEN];
+	struct want w = {};
 	config_t cfg;
 	int err;
 
-	err = xlb_config_get(xlb, &c);
-	if (!err)
-		err = xlb_conn_table_info(xlb, &t);
+	err = live_settings(xlb, &w);
 	if (err)
 		return err;
 	config_init(&cfg);
 	root = config_root_setting(&cfg);
 	set = config_setting_add(root, "settings", CONFIG_TYPE_GROUP);
 	a.addr[10] = a.addr[11] = 0xff;
-	memcpy(&a.addr[12], c.encap_src4, 4);
+	memcpy(&a.addr[12], w.src4, 4);
 	set_str(set, "encap_src4", xlb_fmt_addr(&a, buf, sizeof(buf)));
-	inet_ntop(AF_INET6, c.encap_src6, buf, sizeof(buf));
+	inet_ntop(AF_INET6, w.src6, buf, sizeof(buf));
 	set_str(set, "encap_src6", buf);
-	set_int(set, "conns", (int)t.entries);
-	set_int(set, "new_flow_limit", (int)c.new_flow_limit);
+	set_int(set, "conns", (int)w.conns);
+	set_int(set, "new_flow_limit", (int)w.limit);
 	s.vips = config_setting_add(root, "vips", CONFIG_TYPE_LIST);
 	err = xlb_vip_foreach(xlb, save_vip_cb, &s);
 	if (!err) {
@@ -722,22 +739,11 @@ static int snap_vip_cb(const struct xlb_vip_info *vi, void *ctx)
 static int snapshot(struct xlb *xlb, struct want *w)
 {
 	struct snap_ctx s = { .xlb = xlb, .w = w };
-	struct xlb_conn_table_info t;
-	struct xlb_config c;
 	int err;
 
-	err = xlb_config_get(xlb, &c);
-	if (!err)
-		err = xlb_conn_table_info(xlb, &t);
+	err = live_settings(xlb, w);
 	if (err)
 		return err;
-	w->has_conns = true;
-	w->conns = t.entries;
-	w->has_limit = true;
-	w->limit = c.new_flow_limit;
-	w->has_src4 = w->has_src6 = true;
-	memcpy(w->src4, c.encap_src4, 4);
-	memcpy(w->src6, c.encap_src6, 16);
 	err = xlb_vip_foreach(xlb, snap_vip_cb, &s);
 	if (err)
 		return xlb_errs(xlb, err, "reading the live state before the load");
