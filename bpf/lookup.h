@@ -105,7 +105,7 @@ static __always_inline __u32 xlb_sched_slot(struct xlb_pkt *pkt, __u32 n)
 {
 	__u32 *cursor;
 
-	switch (pkt->sched) {
+	switch (pkt->hash_pick && pkt->sched != XLB_SCHED_SH ? XLB_SCHED_MAGLEV : pkt->sched) {
 	case XLB_SCHED_SH:
 		return xlb_jhash2_4((const __u32 *)pkt->flow.src, XLB_HASH_SEED) % n;
 	case XLB_SCHED_RR:
@@ -181,9 +181,20 @@ static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 {
 	const struct xlb_config *cfg;
 	struct xlb_conn val;
+	bool insert = true;
 	__u32 zero = 0;
 	int ret;
 
+	/* Over the limit (a SYN flood), a new flow is forwarded without an
+	 * entry, so the flood cannot evict the established flows; its next
+	 * packet tries again. Such a flow is picked by its hash even on rr and
+	 * random VIPs, so all its packets reach one backend while the ring
+	 * holds. Replacing an existing entry does not grow the table: always. */
+	if (!pkt->icmp_err && !pkt->conn_found) {
+		cfg = bpf_map_lookup_elem(&xlb_config, &zero);
+		insert = !cfg || xlb_flood_admit(cfg->new_flow_limit);
+		pkt->hash_pick = !insert;
+	}
 	ret = xlb_schedule(pkt);
 	if (ret)
 		return ret;
@@ -191,11 +202,7 @@ static __always_inline int xlb_backend_select(struct xlb_pkt *pkt)
 		pkt->event = XLB_STAT_EV_ICMP_ERR_FORWARDED;
 		return 0;
 	}
-	/* Over the limit (a SYN flood): forward by the ring without an entry,
-	 * so the flood cannot evict the table's established flows. The flow's
-	 * next packet tries again. */
-	cfg = bpf_map_lookup_elem(&xlb_config, &zero);
-	if (cfg && !xlb_flood_admit(cfg->new_flow_limit)) {
+	if (!insert) {
 		pkt->event = XLB_STAT_EV_CONN_NOT_INSERTED;
 		return 0;
 	}

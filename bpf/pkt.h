@@ -32,6 +32,7 @@ struct xlb_pkt {
 	__u8	conn_found;		/* xlb_conns had the flow */
 	__u8	tcp_flags;		/* TCP flags byte; 0 for UDP and ICMP */
 	__u8	event;			/* XLB_STAT_EV_* or XLB_EV_NONE */
+	__u8	hash_pick;		/* no table entry: rr/random pick by flow hash */
 };
 
 #define XLB_TCP_FLAGS_OFF	13	/* CWR ECE URG ACK PSH RST SYN FIN (RFC 9293 3.1) */

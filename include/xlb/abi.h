@@ -85,7 +85,8 @@ enum xlb_backend_state {
  * Global counters, one per reason. Kind is the XDP verdict the reason ends
  * in (PASS, DROP, TX, REDIRECT) or EVENT for things counted on the way (an
  * event never ends a packet). Every packet the balancer sees is counted in
- * exactly one non-EVENT reason.
+ * exactly one non-EVENT reason. New reasons go at the end: the numbers index
+ * pinned counters that survive an upgrade.
  */
 #define XLB_STATS(X)										\
 	X(PASS_NOT_IP,		PASS,	"pass_not_ip",		"not IPv4/IPv6 (ARP, LLDP, ...)")	\
@@ -108,7 +109,8 @@ enum xlb_backend_state {
 	X(EV_CONN_HIT,		EVENT,	"conn_hit",		"packet of a known flow")		\
 	X(EV_CONN_RESCHEDULED,	EVENT,	"conn_rescheduled",	"flow's backend was deleted: moved")	\
 	X(EV_ICMP_ERR_FORWARDED, EVENT,	"icmp_err_forwarded",	"ICMP error steered to its flow")	\
-	X(EV_CONN_NOT_INSERTED,	EVENT,	"conn_not_inserted",	"new flow over new_flow_limit: not inserted")
+	X(EV_CONN_NOT_INSERTED,	EVENT,	"conn_not_inserted",	"new flow over new_flow_limit: not inserted") \
+	X(DROP_ICMP_ERR_TOO_BIG, DROP,	"drop_icmp_err_too_big", "ICMP error too big for the tunnel (no error about an error)")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(name, kind, str, desc) XLB_STAT_##name,

@@ -405,11 +405,154 @@ out:
 		sched_setaffinity(0, sizeof(saved), &saved);
 }
 
+/* Backend index the encapsulated frame in out (just run) went to, or -1. */
+static int sent_to(struct th *t, const uint8_t *in, size_t len)
+{
+	uint8_t out[PKT_MAX];
+	size_t olen = sizeof(out);
+	__u32 verdict;
+
+	if (th_run(t, in, len, out, &olen, &verdict) || verdict != XDP_REDIRECT)
+		return -1;
+	return th_outer_be(t, out, olen);
+}
+
+/* Over the limit, a flow without an entry on an rr VIP must still reach one
+ * backend with every packet (picked by its hash, not the rr cursor). */
+static void limit_rr_stable(void)
+{
+	uint8_t in[PKT_MAX];
+	struct xlb_config cfg;
+	cpu_set_t one, saved;
+	int be, first = -2, i, pinned;
+	struct th t;
+	size_t len;
+
+	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (pinned)
+		sched_setaffinity(0, sizeof(one), &one);
+	if (env_open(&t, "new_flow_limit on an rr VIP: a flow without an entry keeps one backend"))
+		goto out;
+	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_RR, 1021);
+	th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
+	th_backend(&t, 0, "198.18.1.11", 100, XLB_BACKEND_ACTIVE);
+	if (t.fails || !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get"))
+		goto out;
+	cfg.new_flow_limit = 1;
+	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set"))
+		goto out;
+	len = env_frame(in, CLIENT4, 42000, VIP4, 80, 6, 16);	/* takes the one insert */
+	TH_ASSERT(&t, sent_to(&t, in, len) >= 0, "first flow not forwarded");
+	for (i = 0; i < 6; i++) {
+		len = env_frame_flags(in, CLIENT4, 42001, VIP4, 80, 6,
+				      i ? PKT_TCP_ACK : PKT_TCP_SYN, 16);
+		be = sent_to(&t, in, len);
+		if (first == -2)
+			first = be;
+		TH_ASSERT(&t, be >= 0 && be == first, "packet %d of the flow went to backend %d, "
+			  "the first to %d", i, be, first);
+	}
+out:
+	th_end(&t);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+/* Over the limit, a SYN reusing a tuple whose backend now drains is placed
+ * on a new backend and its entry replaced: the handshake's ACK follows. */
+static void limit_syn_reuse(void)
+{
+	uint8_t in[PKT_MAX];
+	struct xlb_config cfg;
+	cpu_set_t one, saved;
+	struct xlb_addr a;
+	int b0, b1, pinned;
+	struct th t;
+	size_t len;
+
+	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (pinned)
+		sched_setaffinity(0, sizeof(one), &one);
+	if (env_open(&t, "new_flow_limit: a SYN reusing a draining backend's entry replaces it"))
+		goto out;
+	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_MAGLEV, 1021);
+	th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
+	th_backend(&t, 0, "198.18.1.11", 100, XLB_BACKEND_ACTIVE);
+	if (t.fails || !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get"))
+		goto out;
+	cfg.new_flow_limit = 1;
+	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set"))
+		goto out;
+	len = env_frame(in, CLIENT4, 42100, VIP4, 80, 6, 16);
+	b0 = sent_to(&t, in, len);	/* inserted: the second's one insert */
+	if (!TH_ASSERT(&t, b0 >= 0, "SYN not forwarded"))
+		goto out;
+	th_addr(b0 ? "198.18.1.11" : "198.18.1.10", &a);
+	if (!TH_ASSERT(&t, !xlb_backend_set_state(t.xlb, &t.vip[0], &a, XLB_BACKEND_DRAINING),
+		       "drain: %s", xlb_errmsg(t.xlb)))
+		goto out;
+	b1 = sent_to(&t, in, len);	/* the same SYN again, over the limit */
+	TH_ASSERT(&t, b1 >= 0 && b1 != b0, "reused SYN went to %d (draining %d)", b1, b0);
+	len = env_frame_flags(in, CLIENT4, 42100, VIP4, 80, 6, PKT_TCP_ACK, 16);
+	TH_ASSERT(&t, sent_to(&t, in, len) == b1, "the handshake's ACK did not follow the SYN "
+		  "to backend %d", b1);
+out:
+	th_end(&t);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+/* An ICMP error steered to a flow whose backend link cannot carry it
+ * encapsulated is dropped: never an ICMP error about an ICMP error. */
+static void icmp_err_too_big(int fam)
+{
+	uint8_t l4[PKT_MAX], q[PKT_MAX], icmp[PKT_MAX], in[PKT_MAX];
+	const char *vip = fam == 4 ? VIP4 : VIP6;
+	struct pkt_ip qip = { .src = vip, .dst = fam == 4 ? CLIENT4 : CLIENT6,
+			      .proto = 6, .frag = PKT_DF };
+	struct pkt_flow f = {
+		.smac = MAC_CLIENT, .dmac = MAC_LB,
+		.ip = { .src = fam == 4 ? "198.18.0.254" : "fd00::fe", .dst = vip,
+			.proto = fam == 4 ? 1 : 58 },
+	};
+	struct th_exp e = { .verdict = XDP_DROP, .reason = XLB_STAT_DROP_ICMP_ERR_TOO_BIG,
+			    .ev_dc = TH_DC_ICMP, .vip = TH_DC, .be = TH_DC, .be_new = TH_DC,
+			    .vip_new = TH_DC };
+	struct th t;
+	size_t n, len;
+
+	if (env_open(&t, fam == 4 ? "ICMP error too big for the backend's link: dropped (v4)" :
+				    "ICMPv6 error too big for the backend's link: dropped (v6)"))
+		goto out;
+	th_vip(&t, "tcp", vip, 80, XLB_SCHED_MAGLEV, 1021);
+	th_backend(&t, 0, fam == 4 ? "198.18.5.10" : "fd00:5::10", 100, XLB_BACKEND_ACTIVE);
+	if (t.fails)
+		goto out;
+	/* a 1,294-byte error: fits the client side, not the 1300-byte link
+	 * once encapsulated */
+	n = pkt_tcp(l4, 80, 40000, 99, PKT_TCP_ACK, 1200);
+	n = pkt_ip(q, &qip, l4, n);
+	n = pkt_icmp_err(icmp, fam == 4 ? 3 : 2, fam == 4 ? 4 : 0, 1300, q,
+			 1294 - (fam == 4 ? 20 : 40) - 8);
+	len = pkt_frame_l4(in, &f, icmp, n);
+	th_check(&t, "big ICMP error", in, len, &e);
+out:
+	th_end(&t);
+}
+
 void run_fwd_cases(void)
 {
 	size_t i;
 
 	new_flow_limit();
+	limit_rr_stable();
+	limit_syn_reuse();
+	icmp_err_too_big(4);
+	icmp_err_too_big(6);
 
 	for (i = 0; i < sizeof(txrows) / sizeof(txrows[0]); i++)
 		run_txrow(&txrows[i]);

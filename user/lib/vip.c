@@ -4,6 +4,7 @@
  * of the control plane. Nothing is stored outside the maps.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -643,6 +644,28 @@ static int purge_conns_of(struct xlb *xlb, __u32 id)
 	return 0;
 }
 
+/* Warns when the backend's egress is an 802.1Q device: XDP cannot transmit
+ * on one (no ndo_xdp_xmit), so the kernel would drop what xlb redirects. */
+static void warn_if_vlan(const char *backend, int ifindex)
+{
+	char name[IF_NAMESIZE], path[64 + IF_NAMESIZE], line[128];
+	bool vlan = false;
+	FILE *f;
+
+	if (!if_indextoname(ifindex, name))
+		return;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/uevent", name);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		vlan |= !strcmp(line, "DEVTYPE=vlan\n");
+	if (f)
+		fclose(f);
+	if (vlan)
+		xlb_log(XLB_LOG_WARN, "backend %s is reached through VLAN device %s: XDP cannot "
+			"transmit on it, so its packets would be dropped; route backends over "
+			"an untagged device\n", backend, name);
+}
+
 int xlb_backend_add(struct xlb *xlb, const struct xlb_vip_key *vip, const struct xlb_addr *addr,
 		    __u16 weight, enum xlb_backend_state state, __u32 *id_out)
 {
@@ -714,6 +737,7 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 		if (bpf_map_update_elem(xlb->fds[M_TX_PORTS], &ifx, &ifx, BPF_ANY))
 			xlb_log(XLB_LOG_WARN, "backend %s: xlb_tx_ports ifindex %u: %s\n", as,
 				ifx, strerror(errno));
+		warn_if_vlan(as, ifindex);
 	}
 	err = 0;
 
