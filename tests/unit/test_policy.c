@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -86,7 +87,7 @@ static void test_cron(void)
 static unsigned step(struct xlb_policy *p, double now, double load, unsigned active,
 		     struct xlb_decision *d)
 {
-	xlb_policy_step(p, now, load, active, 0, d);
+	xlb_policy_step(p, now, now, load, active, 0, d);
 	return d->desired;
 }
 
@@ -144,9 +145,9 @@ static void test_demand(void)
 	CHECK(step(p, t += 1, 0, 2, &d) == 2 && d.reason == XLB_REASON_MIN, "got %u %s",
 	      d.desired, d.reason_text);
 	/* a bad sample changes nothing */
-	CHECK(xlb_policy_step(p, t += 1, NAN, 3, 0, &d) == -EINVAL && d.desired == 2,
+	CHECK((t += 1, xlb_policy_step(p, t, t, NAN, 3, 0, &d)) == -EINVAL && d.desired == 2,
 	      "got %u", d.desired);
-	CHECK(xlb_policy_step(p, t += 1, -1, 3, 0, &d) == -EINVAL, "negative load");
+	CHECK((t += 1, xlb_policy_step(p, t, t, -1, 3, 0, &d)) == -EINVAL, "negative load");
 	xlb_policy_free(p);
 
 	/* restart: a pool found larger than needed is not cut before a window */
@@ -185,7 +186,8 @@ static unsigned changes(struct xlb_policy *p, const double *loads, size_t nl, un
 	double t = MON_2024;
 
 	for (unsigned i = 0; i < steps; i++) {
-		xlb_policy_step(p, t++, loads[(i / 10) % nl], *n, 0, &d);
+		xlb_policy_step(p, t, t, loads[(i / 10) % nl], *n, 0, &d);
+		t++;
 		if (d.desired != *n)
 			ch++;
 		*n = d.desired;
@@ -218,7 +220,7 @@ static void test_thresholds(void)
 	      "got %u %s", d.desired, d.reason_text);
 	CHECK(strstr(d.reason_text, "< low 40") != NULL, "text '%s'", d.reason_text);
 	/* never while backends boot */
-	xlb_policy_step(p, MON_2024 + 2001, 60, 5, 1, &d);
+	xlb_policy_step(p, MON_2024 + 2001, MON_2024 + 2001, 60, 5, 1, &d);
 	CHECK(d.desired == 6, "cut a booting backend: %u", d.desired);
 	CHECK(step(p, MON_2024 + 2002, 500, 5, &d) == 6 && d.reason == XLB_REASON_THRESHOLD,
 	      "got %u", d.desired);
@@ -333,7 +335,7 @@ static void test_forecast(void)
 	if (!p)
 		return;
 	/* short history: falls back to demand */
-	xlb_policy_step(p, t, 1500, 10, 0, &d);
+	xlb_policy_step(p, t, t, 1500, 10, 0, &d);
 	CHECK(d.desired == 15 && d.forecast < 0 && strstr(d.reason_text, "short history"),
 	      "fallback: %u %s", d.desired, d.reason_text);
 	for (t = MON_2024 + 10; t < MON_2024 + 3 * 86400; t += 10)
@@ -346,7 +348,7 @@ static void test_forecast(void)
 	for (; t < MON_2024 + 4 * 86400; t += 10) {
 		double truth = 0, err_rel;
 
-		xlb_policy_step(p, t, season_load(t), 10, 0, &d);
+		xlb_policy_step(p, t, t, season_load(t), 10, 0, &d);
 		if (fmod(t, 600) != 0)
 			continue;
 		for (double u = t + 600; u <= t + 1200; u += 10)
@@ -362,7 +364,8 @@ static void test_forecast(void)
 	CHECK(d.reason == XLB_REASON_FORECAST || d.reason == XLB_REASON_STABILIZE,
 	      "reason %s", xlb_reason_name(d.reason));
 	/* rising load is provisioned ahead: at 14:00 it plans for 14:10-14:20 */
-	xlb_policy_step(p, MON_2024 + 4 * 86400 + 14 * 3600, season_load(14 * 3600), 10, 0, &d);
+	t = MON_2024 + 4 * 86400 + 14 * 3600;
+	xlb_policy_step(p, t, t, season_load(14 * 3600), 10, 0, &d);
 	CHECK(d.forecast > season_load(14 * 3600 + 600) * 0.98 &&
 	      d.predictive == (unsigned)ceil(d.forecast / 100 - 1e-9), "forecast %.0f -> %u",
 	      d.forecast, d.predictive);
@@ -379,7 +382,7 @@ static void test_forecast(void)
 		for (t = MON_2024; t < MON_2024 + 3 * 86400 + 12 * 3600; t += 10)
 			xlb_policy_observe(q, t, season_load(t) *
 					   (t >= MON_2024 + 3 * 86400 ? 1.5 : 1));
-		xlb_policy_step(q, t, season_load(t) * 1.5, 10, 0, &d2);
+		xlb_policy_step(q, t, t, season_load(t) * 1.5, 10, 0, &d2);
 		CHECK(d2.forecast > 1.35 * season_load(t + 900), "level: %.0f vs %.0f",
 		      d2.forecast, season_load(t + 900));
 		xlb_policy_free(q);
@@ -401,8 +404,8 @@ static void test_forecast(void)
 		struct xlb_decision a, b;
 		double now = MON_2024 + 4 * 86400 + 14 * 3600 + 60;
 
-		xlb_policy_step(p, now, 1000, 10, 0, &a);
-		xlb_policy_step(q, now, 1000, 10, 0, &b);
+		xlb_policy_step(p, now, now, 1000, 10, 0, &a);
+		xlb_policy_step(q, now, now, 1000, 10, 0, &b);
 		CHECK(fabs(a.forecast - b.forecast) < 1e-3 * a.forecast, "%.1f vs %.1f",
 		      a.forecast, b.forecast);
 	}
@@ -450,12 +453,12 @@ static void test_combination(void)
 	p = mk(&c);
 	if (!p)
 		return;
-	xlb_policy_step(p, MON_2024, 250, 3, 0, &d);
+	xlb_policy_step(p, MON_2024, MON_2024, 250, 3, 0, &d);
 	CHECK(d.demand == 3 && d.time == 5 && d.desired == 5 && d.policy == XLB_POLICY_TIME,
 	      "%u %u %u %s", d.demand, d.time, d.desired, d.reason_text);
 	for (t = MON_2024 + 10; t < MON_2024 + 2 * 86400 + 17 * 3600; t += 10)
 		xlb_policy_observe(p, t, season_load(t));
-	xlb_policy_step(p, t, 250, 5, 0, &d);
+	xlb_policy_step(p, t, t, 250, 5, 0, &d);
 	CHECK(d.predictive > 12 && d.desired == 12 && d.reason == XLB_REASON_MAX &&
 	      d.policy == XLB_POLICY_PREDICTIVE, "%u -> %u %s", d.predictive, d.desired,
 	      d.reason_text);
@@ -508,19 +511,19 @@ static void test_multiseason(void)
 		xlb_policy_observe(mx, t, weekly_load(t));
 	}
 	/* 14:45, horizon 600 + window 600: the newsletter is in [14:55, 15:05] */
-	xlb_policy_step(wk, t, 1000, 10, 0, &d);
+	xlb_policy_step(wk, t, t, 1000, 10, 0, &d);
 	CHECK(d.forecast > 2900 && d.predictive >= 29, "weekly: %.0f %s", d.forecast,
 	      d.reason_text);
-	xlb_policy_step(day, t, 1000, 10, 0, &d);
+	xlb_policy_step(day, t, t, 1000, 10, 0, &d);
 	CHECK(d.forecast < 1100, "daily median misses a weekly event: %.0f", d.forecast);
 	/* 19:45 on Tuesday: yesterday's one-off burst at 20:00 */
 	for (; t < tue + 19.75 * 3600; t += 10) {
 		xlb_policy_observe(wk, t, weekly_load(t));
 		xlb_policy_observe(mx, t, weekly_load(t));
 	}
-	xlb_policy_step(wk, t, 1000, 10, 0, &d);
+	xlb_policy_step(wk, t, t, 1000, 10, 0, &d);
 	CHECK(d.forecast < 1100, "median ignores a one-off: %.0f", d.forecast);
-	xlb_policy_step(mx, t, 1000, 10, 0, &d);
+	xlb_policy_step(mx, t, t, 1000, 10, 0, &d);
 	CHECK(d.forecast > 2900, "maximum repeats a one-off: %.0f", d.forecast);
 out:
 	xlb_policy_free(wk);
@@ -559,8 +562,8 @@ static void test_trend(void)
 	if (!p || !q)
 		goto out;
 	for (t = MON_2024; t < MON_2024 + 660; t++) {
-		xlb_policy_step(p, t, ramp_load(t), 20, 0, &d);
-		xlb_policy_step(q, t, ramp_load(t), 20, 0, &e);
+		xlb_policy_step(p, t, t, ramp_load(t), 20, 0, &d);
+		xlb_policy_step(q, t, t, ramp_load(t), 20, 0, &e);
 		if (t >= MON_2024 + 120 && t < MON_2024 + 600)
 			flat_max = fmax(flat_max, d.forecast);
 	}
@@ -578,7 +581,7 @@ out:
 static unsigned step_b(struct xlb_policy *p, double now, double load, unsigned active,
 		       unsigned booting, struct xlb_decision *d)
 {
-	xlb_policy_step(p, now, load, active, booting, d);
+	xlb_policy_step(p, now, now, load, active, booting, d);
 	return d->desired;
 }
 
@@ -743,6 +746,121 @@ static void test_recommended(void)
 	}
 }
 
+/*
+ * The windows run on the monotonic clock, not the wall clock: a step of
+ * the wall clock (NTP, date) neither freezes the stabilisation window
+ * (step back: no scale-down for an hour) nor skips it (step forward:
+ * scale-down at once).
+ */
+static void test_clock_step(void)
+{
+	struct xlb_policy_cfg c;
+	struct xlb_decision d;
+	struct xlb_policy *p;
+	double mono = 1000, wall = MON_2024;
+	unsigned n = 10, down_at = 0;
+
+	demand_cfg(&c);
+	c.demand.window_s = 60;
+	p = mk(&c);
+	if (!p)
+		return;
+	xlb_policy_step(p, mono, wall, 1000, n, 0, &d);
+	CHECK(d.desired == 10, "start %u", d.desired);
+	/* load gone; 10 s later the wall clock is set back one hour */
+	for (unsigned i = 1; i <= 120 && !down_at; i++) {
+		mono += 1;
+		wall += i == 10 ? -3600 + 1 : 1;
+		xlb_policy_step(p, mono, wall, 100, n, 0, &d);
+		if (d.desired < n)
+			down_at = i;
+	}
+	CHECK(down_at >= 60 && down_at <= 62,
+	      "clock set back 1 h: scale-down after %u s (window 60 s)", down_at);
+	xlb_policy_free(p);
+
+	p = mk(&c);
+	if (!p)
+		return;
+	mono = 1000;
+	wall = MON_2024;
+	xlb_policy_step(p, mono, wall, 1000, n, 0, &d);
+	down_at = 0;
+	for (unsigned i = 1; i <= 120 && !down_at; i++) {
+		mono += 1;
+		wall += i == 10 ? 86400 + 1 : 1;
+		xlb_policy_step(p, mono, wall, 100, n, 0, &d);
+		if (d.desired < n)
+			down_at = i;
+	}
+	CHECK(down_at >= 60 && down_at <= 62,
+	      "clock set forward 1 day: scale-down after %u s (window 60 s)", down_at);
+	xlb_policy_free(p);
+}
+
+/* Minutes a schedule holds the capacity, stepping every 60 s over
+ * [from, to) of unix time; *first = the first open minute. */
+static unsigned open_minutes(const struct xlb_policy_cfg *c, double from, double to,
+			     double *first)
+{
+	struct xlb_policy *p = xlb_policy_new(c, NULL, 0);
+	struct xlb_decision d;
+	unsigned n = 0;
+
+	*first = -1;
+	if (!p)
+		return 0;
+	for (double t = from; t < to; t += 60) {
+		xlb_policy_step(p, t - from, t, 0, 1, 0, &d);
+		if (d.time) {
+			if (!n)
+				*first = t;
+			n++;
+		}
+	}
+	xlb_policy_free(p);
+	return n;
+}
+
+/* Cron in the local zone follows its DST changes (Europe/Berlin 2024). */
+static void test_cron_dst(void)
+{
+	struct xlb_policy_cfg c;
+	char err[128], saved[64] = "";
+	const char *old = getenv("TZ");
+	double first;
+	unsigned n;
+
+	if (old)
+		snprintf(saved, sizeof(saved), "%s", old);
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	demand_cfg(&c);
+	c.tz_local = true;
+	c.time.enabled = true;
+	c.time.n = 1;
+	CHECK(!xlb_schedule_set(&c.time.sched[0], "0 20 * * *", 3600, 5, false, err,
+				sizeof(err)), "%s", err);
+	/* 20:00 on Mar 30 (CET) is 19:00 UTC, on Mar 31 (CEST) 18:00 UTC */
+	n = open_minutes(&c, 1711818000, 1711825200 + 3600, &first);
+	CHECK(n == 60 && first == 1711825200, "Mar 30: %u minutes from %.0f", n, first);
+	n = open_minutes(&c, 1711818000, 1711915200, &first);
+	CHECK(n == 120, "Mar 30-31: %u minutes", n);
+	n = open_minutes(&c, 1711825200 + 3600, 1711915200, &first);
+	CHECK(n == 60 && first == 1711908000, "Mar 31 after the change: %u minutes from %.0f",
+	      n, first);
+	/* 02:30 happens twice on Oct 27 (00:30 and 01:30 UTC): one window */
+	CHECK(!xlb_schedule_set(&c.time.sched[0], "30 2 * * *", 600, 5, false, err,
+				sizeof(err)), "%s", err);
+	n = open_minutes(&c, 1729980000, 1729998000, &first);
+	CHECK(n == 10 && first == 1729989000, "repeated hour: %u minutes from %.0f", n, first);
+	if (old)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	test_cron();
@@ -755,5 +873,7 @@ int main(void)
 	test_combination();
 	test_stabilize_inflight();
 	test_recommended();
+	test_clock_step();
+	test_cron_dst();
 	return UNIT_SUMMARY();
 }

@@ -100,7 +100,8 @@ static void test_scale_up(void)
 
 	xlbd_sm_adopt(&b, XLB_BACKEND_STANDBY, 100, &P, 0);
 	CHECK(xlbd_sm_scale_up(&b, 0, &act) == 0 && b.phase == XLBD_PH_BOOTING &&
-	      act.flags == XLBD_ACT_HOOK_UP, "standby -> booting + hook");
+	      act.flags == (XLBD_ACT_HOOK_UP | XLBD_ACT_HC_RESET),
+	      "standby -> booting + hook + stale verdict reset (flags %#x)", act.flags);
 	CHECK(xlbd_sm_map_state(&b) == XLB_BACKEND_STANDBY, "booting is not in the ring");
 	CHECK(xlbd_sm_scale_up(&b, 0, &act) == -EINVAL, "second claim accepted");
 	/* hook still running: wait even when healthy */
@@ -151,14 +152,15 @@ static void test_up_timeout(void)
 	xlbd_sm_tick(&b, &P, 129, false, 0, &act);
 	CHECK(b.phase == XLBD_PH_BOOTING && !act.flags, "gave up before up_timeout");
 	xlbd_sm_tick(&b, &P, 130, false, 0, &act);
-	CHECK(b.phase == XLBD_PH_STANDBY && act.flags == XLBD_ACT_HOOK_DOWN,
-	      "never healthy: back to standby + down hook (flags %#x)", act.flags);
+	CHECK(b.phase == XLBD_PH_STANDBY && act.flags == (XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET),
+	      "never healthy: back to standby + down hook + verdict reset (flags %#x)", act.flags);
 	CHECK(b.cooldown_until == 160, "cooldown %.0f", b.cooldown_until);
 	CHECK(strstr(act.why, "not healthy after 30 s") != NULL, "why '%s'", act.why);
 	/* cancelled boot: straight back, down hook */
 	xlbd_sm_scale_up(&b, 200, &act);
 	CHECK(xlbd_sm_scale_down(&b, 201, &act) == 0 && b.phase == XLBD_PH_STANDBY &&
-	      act.flags == XLBD_ACT_HOOK_DOWN, "boot cancel");
+	      act.flags == (XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET), "boot cancel (flags %#x)",
+	      act.flags);
 }
 
 static void test_drain(void)
@@ -183,7 +185,9 @@ static void test_drain(void)
 		CHECK(!act.flags, "standby before idle long enough (t %d)", t);
 	}
 	xlbd_sm_tick(&b, &P, 35, true, 1030, &act);
-	CHECK(b.phase == XLBD_PH_STANDBY && act.flags == (XLBD_ACT_STATE | XLBD_ACT_HOOK_DOWN) &&
+	/* the verdict of the serving server is stale once it stops: reset */
+	CHECK(b.phase == XLBD_PH_STANDBY &&
+	      act.flags == (XLBD_ACT_STATE | XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET) &&
 	      act.state == XLB_BACKEND_STANDBY, "idle 5 s: standby (flags %#x)", act.flags);
 	CHECK(strstr(act.why, "drained") != NULL, "why '%s'", act.why);
 
@@ -237,6 +241,46 @@ static void test_health(void)
 	CHECK(b.phase == XLBD_PH_DRAINING && !act.flags, "draining failure acted");
 }
 
+/* Envoy's panic threshold: "fewer than half" of the ring pass. */
+static void test_panic(void)
+{
+	CHECK(xlbd_health_panic(1, 3, 0.5), "1 of 3 pass: panic");
+	CHECK(xlbd_health_panic(0, 1, 0.5), "0 of 1 pass: panic");
+	CHECK(xlbd_health_panic(0, 3, 0.01), "none passes: panic at any threshold > 0");
+	CHECK(!xlbd_health_panic(2, 3, 0.5), "2 of 3 pass: no panic");
+	CHECK(!xlbd_health_panic(1, 2, 0.5), "1 of 2 is half, not fewer: no panic");
+	CHECK(!xlbd_health_panic(3, 4, 0.5), "one of 4 failing: no panic");
+	CHECK(xlbd_health_panic(3, 4, 0.8), "3 of 4 below 0.8: panic");
+	CHECK(!xlbd_health_panic(0, 3, 0), "threshold 0 turns it off");
+	CHECK(!xlbd_health_panic(0, 0, 0.5), "an empty ring is no panic");
+}
+
+/* A drained backend's verdict was the serving server's: after standby
+ * and at its next claim, only fresh passes may activate it. */
+static void test_stale_verdict(void)
+{
+	struct xlbd_be_sm b;
+	struct xlbd_act act;
+	struct xlbd_hc hc;
+
+	xlbd_sm_adopt(&b, XLB_BACKEND_ACTIVE, 100, &P, 0);
+	xlbd_hc_init(&hc, true);
+	xlbd_sm_scale_down(&b, 1, &act);
+	xlbd_sm_tick(&b, &P, 10, hc.up, 0, &act);
+	CHECK(b.phase == XLBD_PH_STANDBY && act.flags & XLBD_ACT_HC_RESET, "drained: reset asked");
+	if (act.flags & XLBD_ACT_HC_RESET)	/* what xlbd does with the flag */
+		xlbd_hc_init(&hc, false);
+	xlbd_sm_scale_up(&b, 11, &act);
+	CHECK(act.flags & XLBD_ACT_HC_RESET, "claim: reset asked");
+	xlbd_sm_tick(&b, &P, 12, hc.up, 0, &act);
+	CHECK(b.phase == XLBD_PH_BOOTING && !act.flags,
+	      "reclaimed while stopping: activated on the stale verdict");
+	xlbd_hc_result(&hc, true, 2, 3);
+	xlbd_hc_result(&hc, true, 2, 3);
+	xlbd_sm_tick(&b, &P, 14, hc.up, 0, &act);
+	CHECK(b.phase == XLBD_PH_RAMPING, "fresh passes activate it (%s)", xlbd_phase_name(b.phase));
+}
+
 static void test_follow(void)
 {
 	struct xlbd_be_sm b;
@@ -264,5 +308,7 @@ int main(void)
 	test_drain();
 	test_health();
 	test_follow();
+	test_panic();
+	test_stale_verdict();
 	return UNIT_SUMMARY();
 }

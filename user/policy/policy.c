@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy.h"
 
@@ -40,7 +41,7 @@ struct bucket {
 struct xlb_policy {
 	struct xlb_policy_cfg cfg;
 	bool started;
-	double last_now;
+	double last_now;		/* monotonic: the windows' clock */
 	unsigned last_desired;
 
 	struct wmean demand_mean;	/* demand.load_window_s */
@@ -49,7 +50,10 @@ struct xlb_policy {
 	struct maxq recent_peak;	/* predictive.peak_s */
 	struct maxq stab;		/* demand.window_s, combined recommendations */
 
-	/* time policy: last minute evaluated and last match per schedule */
+	/* time policy: the latest local minute evaluated (it never goes back,
+	 * so a repeated hour at the end of DST or a clock step back does not
+	 * fire a schedule twice) and, per schedule, the UTC start of its last
+	 * match, in seconds */
 	int64_t sched_minute;
 	int64_t sched_last_match[XLB_POLICY_MAX_SCHEDULES];
 
@@ -410,7 +414,8 @@ static void hist_advance(struct xlb_policy *p, int64_t idx)
 		p->hist_first = idx - p->nb + 1;
 }
 
-static void record(struct xlb_policy *p, double now, double load, double dt)
+/* now: monotonic (the windows); wall: unix time (the history bucket). */
+static void record(struct xlb_policy *p, double now, double wall, double load, double dt)
 {
 	const struct xlb_predictive_cfg *pc = &p->cfg.predictive;
 	double shortm;
@@ -425,13 +430,13 @@ static void record(struct xlb_policy *p, double now, double load, double dt)
 	}
 	shortm = wmean_get(&p->short_mean);
 	maxq_push(&p->recent_peak, now, shortm);
-	if (now < 0)
+	if (wall < 0)
 		return;
 	/* the sample covers (now - dt, now]: book it in the bucket of its end,
 	 * weighing at most one bucket (after a gap, only the recent part counts) */
 	if (dt > pc->bucket_s)
 		dt = pc->bucket_s;
-	idx = (int64_t)floor((now - dt / 2) / pc->bucket_s);
+	idx = (int64_t)floor((wall - dt / 2) / pc->bucket_s);
 	if (idx < 0)
 		return;
 	hist_advance(p, idx);
@@ -464,7 +469,7 @@ void xlb_policy_observe(struct xlb_policy *p, double now, double load)
 		dt = 1e-3;
 	if (dt > 3600)
 		dt = 3600;
-	record(p, now, load, dt);
+	record(p, now, now, load, dt);
 	p->last_now = now;
 	p->started = true;
 }
@@ -588,16 +593,30 @@ out_free:
 
 /* ---- time policy -------------------------------------------------------------- */
 
+/* Seconds east of UTC for the cron fields at unix time wall: the local
+ * zone's offset at that instant (it changes with DST), or the fixed one. */
+static int cron_offset(const struct xlb_policy *p, double wall)
+{
+	struct tm tm;
+	time_t t;
+
+	if (!p->cfg.tz_local)
+		return p->cfg.tz_offset_s;
+	t = (time_t)floor(wall);
+	return localtime_r(&t, &tm) ? (int)tm.tm_gmtoff : 0;
+}
+
 /* Highest capacity among open windows; *exact set if an exact one is open. */
-static unsigned time_eval(struct xlb_policy *p, double now, bool *exact, int *which)
+static unsigned time_eval(struct xlb_policy *p, double wall, bool *exact, int *which)
 {
 	const struct xlb_time_cfg *tc = &p->cfg.time;
-	int64_t minute = (int64_t)floor((now + p->cfg.tz_offset_s) / 60);
+	int off = cron_offset(p, wall);
+	int64_t minute = (int64_t)floor((wall + off) / 60);
 	unsigned best = 0, best_exact = 0;
 
 	*exact = false;
 	*which = -1;
-	if (minute != p->sched_minute) {
+	if (p->sched_minute == INT64_MIN || minute > p->sched_minute) {
 		for (unsigned i = 0; i < tc->n; i++) {
 			const struct xlb_schedule *s = &tc->sched[i];
 			int64_t span = (s->duration_s + 59) / 60, from;
@@ -610,7 +629,8 @@ static unsigned time_eval(struct xlb_policy *p, double now, bool *exact, int *wh
 				p->sched_last_match[i] = INT64_MIN;
 			for (int64_t m = minute; m > from; m--) {
 				if (xlb_cron_match(&s->cron, m * 60)) {
-					p->sched_last_match[i] = m;
+					/* local minute -> UTC, with the offset of now */
+					p->sched_last_match[i] = m * 60 - off;
 					break;
 				}
 			}
@@ -619,11 +639,11 @@ static unsigned time_eval(struct xlb_policy *p, double now, bool *exact, int *wh
 	}
 	for (unsigned i = 0; i < tc->n; i++) {
 		const struct xlb_schedule *s = &tc->sched[i];
-		double local = now + p->cfg.tz_offset_s;
 
 		if (p->sched_last_match[i] == INT64_MIN)
 			continue;
-		if (local >= p->sched_last_match[i] * 60.0 + s->duration_s)
+		/* the window lasts duration_s of real time, across a DST change too */
+		if (wall >= (double)p->sched_last_match[i] + s->duration_s)
 			continue;
 		if (s->exact) {
 			if (!*exact || s->capacity > best_exact) {
@@ -804,8 +824,8 @@ static unsigned ceil_units(double load, double per)
 
 #define TXT(...) snprintf(out->reason_text, sizeof(out->reason_text), __VA_ARGS__)
 
-int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned active,
-		    unsigned booting, struct xlb_decision *out)
+int xlb_policy_step(struct xlb_policy *p, double now, double wall, double load,
+		    unsigned active, unsigned booting, struct xlb_decision *out)
 {
 	const struct xlb_policy_cfg *c;
 	const struct xlb_demand_cfg *d;
@@ -826,7 +846,7 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 	memset(out, 0, sizeof(*out));
 	out->forecast = -1;
 	total = active + booting;
-	if (!isfinite(now) || !isfinite(load) || load < 0) {
+	if (!isfinite(now) || !isfinite(wall) || !isfinite(load) || load < 0) {
 		out->desired = p->started ? p->last_desired : total;
 		out->delta = (int)out->desired - (int)total;
 		out->reason = XLB_REASON_HOLD;
@@ -844,7 +864,7 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 		/* adopt the pool as found: no scale-down within the first window */
 		maxq_push(&p->stab, now, total);
 	}
-	record(p, now, load, dt);
+	record(p, now, wall, load, dt);
 	p->last_now = now;
 	p->started = true;
 	if (d->load_window_s)
@@ -878,7 +898,7 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 
 	/* time */
 	if (c->time.enabled && c->time.n)
-		tim = time_eval(p, now, &exact, &which);
+		tim = time_eval(p, wall, &exact, &which);
 
 	/* predictive */
 	if (pc->enabled) {
@@ -891,7 +911,7 @@ int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned acti
 		} else {
 			double m;
 
-			forecast_season(p, now);
+			forecast_season(p, wall);
 			m = p->fc_mean + pc->noise_z * sqrt(p->fc_mean / (pc->short_s ? pc->short_s : 1));
 			fc = p->fc_season * pc->season_weight;
 			if (m > fc)

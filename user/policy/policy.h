@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * libxlbpolicy: xlb's scaling policies, pure C (no BPF, no clock, no I/O
- * except the FILE * a caller passes in). xlbd and tools/xlb-sim link the
- * same code, so what the simulator measures is what the daemon does.
+ * except the FILE * a caller passes in, and the zone data localtime_r()
+ * reads for cfg.tz_local). xlbd and tools/xlb-sim link the same code, so
+ * what the simulator measures is what the daemon does.
  *
  * Contract:
- *  - The caller owns time: every call passes "now" (unix seconds, UTC; a
- *    double so the simulator can run faster than real time). Calls must
- *    come with non-decreasing now; a call that goes back in time is
- *    treated as happening at the last time seen.
+ *  - The caller owns time, and passes two clocks (doubles, so the
+ *    simulator can run faster than real time): "now", monotonic seconds
+ *    from any origin (xlbd: CLOCK_MONOTONIC), for every window (load
+ *    averages, stabilisation, recent peaks, trend); and "wall", unix
+ *    seconds (UTC), only for cron schedules and the forecaster's history
+ *    bucket index. A step of the wall clock (NTP, an operator's date)
+ *    then neither freezes nor skips a window. now must not decrease; a
+ *    call that goes back is treated as happening at the last time seen.
+ *    A simulator passes the same value for both.
  *  - Load is one number per call: the signal the operator chose (new
  *    flows/s, packets/s, bit/s, requests/s), summed over the VIP, as a
  *    rate measured over the interval since the previous call.
@@ -47,7 +53,11 @@
  *    @daily, @weekly) that open a window of duration_s at each match and
  *    raise the minimum to capacity (or, with exact, set it) while open.
  *    Cron fields are read in UTC shifted by cfg.tz_offset_s (seconds east
- *    of UTC: xlbd passes localtime's tm_gmtoff).
+ *    of UTC), or, with cfg.tz_local, by the local zone's offset at each
+ *    evaluation (localtime_r's tm_gmtoff, so a schedule keeps its local
+ *    hour across DST changes; xlbd does this). A window lasts duration_s
+ *    of real time; a local hour repeated at the end of DST does not fire
+ *    a schedule twice, and one skipped at its start fires at the jump.
  *
  * Predictive: the engine keeps a history of the load in buckets of
  *    bucket_s seconds (mean and the peak short-window mean of each bucket)
@@ -130,6 +140,7 @@ struct xlb_policy_cfg {
 	unsigned min;			/* >= 0; default 1 */
 	unsigned max;			/* >= min, > 0; default 40 */
 	int tz_offset_s;		/* cron time zone, seconds east of UTC */
+	bool tz_local;			/* cron in local time (TZ), offset per evaluation */
 
 	struct xlb_demand_cfg {
 		bool enabled;		/* default true */
@@ -257,14 +268,16 @@ struct xlb_policy *xlb_policy_new(const struct xlb_policy_cfg *cfg, char *err, s
 void xlb_policy_free(struct xlb_policy *p);
 const struct xlb_policy_cfg *xlb_policy_cfg(const struct xlb_policy *p);
 
-/* One decision. now: unix seconds; load: see contract; active, booting:
- * the pool as the caller sees it. Always fills out; returns 0, or -EINVAL
- * for a NULL argument or a load that is negative or not finite (the load
- * is then ignored and the previous decision's desired is repeated). */
-int xlb_policy_step(struct xlb_policy *p, double now, double load, unsigned active,
-		    unsigned booting, struct xlb_decision *out);
+/* One decision. now: monotonic seconds (windows); wall: unix seconds (cron,
+ * history); load: see contract; active, booting: the pool as the caller
+ * sees it. Always fills out; returns 0, or -EINVAL for a NULL argument, a
+ * time that is not finite or a load that is negative or not finite (the
+ * load is then ignored and the previous decision's desired is repeated). */
+int xlb_policy_step(struct xlb_policy *p, double now, double wall, double load,
+		    unsigned active, unsigned booting, struct xlb_decision *out);
 
-/* Record load history without deciding (e.g. replaying a log at start). */
+/* Record load history without deciding (e.g. replaying a log at start);
+ * now is both clocks (unix seconds). */
 void xlb_policy_observe(struct xlb_policy *p, double now, double load);
 
 /* Seconds of usable history the forecaster has. */

@@ -395,7 +395,9 @@ int xlb_sim_run(const struct xlb_sim_trace *tr, const struct xlb_sim_pool *pool,
 			} else {
 				struct xlb_decision dec;
 
-				xlb_policy_step(pol, (double)(tr->t0 + (int64_t)t), mean, active,
+				/* simulated time is both the monotonic and the wall clock */
+				xlb_policy_step(pol, (double)(tr->t0 + (int64_t)t),
+						(double)(tr->t0 + (int64_t)t), mean, active,
 						booting, &dec);
 				desired = dec.desired;
 			}

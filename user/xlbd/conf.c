@@ -263,7 +263,7 @@ static int parse_agent(struct pctx *p, const config_setting_t *g)
 static int parse_health(struct pctx *p, const config_setting_t *g, struct xlbd_health_conf *h)
 {
 	static const char *const keys[] = { "type", "port", "path", "status", "interval",
-		"timeout", "rise", "fall", NULL };
+		"timeout", "rise", "fall", "panic", NULL };
 	const config_setting_t *m;
 	char type[16] = "tcp";
 	unsigned port = 0, status = 200;
@@ -305,6 +305,8 @@ static int parse_health(struct pctx *p, const config_setting_t *g, struct xlbd_h
 		err = get_uint(p, g, "rise", 1, 100, &h->rise);
 	if (!err)
 		err = get_uint(p, g, "fall", 1, 100, &h->fall);
+	if (!err)
+		err = get_num(p, g, "panic", 0, 1, &h->panic);
 	if (err)
 		return err;
 	h->status = status;
@@ -549,19 +551,19 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	pool->drain_timeout_s = 300;
 	pool->up_timeout_s = 120;
 	pool->health = (struct xlbd_health_conf){ .type = XLBD_HC_TCP, .path = "/",
-		.status = 200, .interval_s = 2, .timeout_s = 1, .rise = 2, .fall = 3 };
+		.status = 200, .interval_s = 2, .timeout_s = 1, .rise = 2, .fall = 3,
+		.panic = 0.5 };
 	/* What tools/xlb-sim measured (its --params), from the same table. */
 	xlb_policy_cfg_recommended(&pool->policy, 0);
 	pool->policy.time.enabled = false;
 	pool->policy.predictive.enabled = false;
-	{
-		/* Cron schedules are in local time. */
-		time_t t = time(NULL);
-		struct tm tm;
-
-		if (localtime_r(&t, &tm))
-			pool->policy.tz_offset_s = tm.tm_gmtoff;
-	}
+	/* Except the stabilisation window: issue 6 and Kubernetes' HPA wait
+	 * 300 s before a scale-down. The simulator's shorter tuned window is
+	 * for operators who choose it (the example file sets it). */
+	pool->policy.demand.window_s = XLBD_STABILIZATION_DEFAULT_S;
+	/* Cron schedules are in local time, its offset taken at each
+	 * evaluation: a DST change moves the offset, not the schedule. */
+	pool->policy.tz_local = true;
 
 	err = check_keys(p, g, "pool", keys);
 	if (err)
@@ -630,6 +632,15 @@ static int parse_pool(struct pctx *p, const config_setting_t *g, struct xlbd_poo
 	if (err)
 		return err;
 	pool->weight = weight;
+	/* A boot waits for its on_scale_up hook: a hook allowed to outlive the
+	 * boot would still run while the backend is standby again. Without
+	 * hooks there is nothing to outlive. */
+	if ((pool->on_scale_up[0] || pool->on_scale_down[0]) &&
+	    p->c->hook_timeout_s >= pool->up_timeout_s)
+		return perr(p, config_setting_get_member(g, "up_timeout") ?
+			    config_setting_get_member(g, "up_timeout") : g,
+			    "pool %s: up_timeout %g s must be longer than agent.hook_timeout %g s",
+			    pool->name, pool->up_timeout_s, p->c->hook_timeout_s);
 	if (pool->policy.min > pool->policy.max)
 		return perr(p, config_setting_get_member(g, "min"), "min %u above max %u",
 			    pool->policy.min, pool->policy.max);
@@ -755,6 +766,17 @@ int xlbd_conf_load(const char *path, struct xlbd_conf *out, char *err, size_t er
 	}
 	if (m)
 		vips_cross_check(&p, m);
+	/* lbctl's part of the file, checked by the code that applies it: a
+	 * bad address or port there fails --check and a reload with its line. */
+	if (m || config_setting_get_member(root, "settings")) {
+		char lerr[XLBD_ERR_MAX];
+
+		if (xlb_config_check(path, lerr, sizeof(lerr))) {
+			snprintf(err, errlen, "%s", lerr);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
 	*out = *c;
 	rc = 0;
 out:

@@ -56,6 +56,7 @@ struct pool {
 	struct be **bes;
 	size_t n_be, cap_be;
 	bool vip_missing;
+	bool panic;			/* health panic: nothing leaves the ring for failing */
 	bool fresh;			/* new in this configuration: no runtime adopted */
 	bool have_prev;
 	double prev_t;			/* monotonic time of vst */
@@ -83,6 +84,7 @@ struct hook {
 	double deadline;	/* monotonic */
 	bool killed;
 	bool up;		/* on_scale_up: clears the backend's hook_running */
+	bool superseded;	/* killed: a newer hook of its backend is due */
 	struct xlb_vip_key vip;
 	__u32 be_id;
 	char what[400];		/* "pool web: on_scale_up 198.18.65.2" */

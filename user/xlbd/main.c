@@ -14,6 +14,7 @@
  * weights: a restart adopts them as found) and in the state directory (load
  * history, agent.json for `lbctl agent show`).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -92,9 +93,12 @@ static void lib_log(enum xlb_log_level lvl, const char *fmt, va_list ap)
 
 /* ---- files ------------------------------------------------------------------ */
 
-/* Write path atomically: a temporary file in the same directory, fsync,
- * rename over the old one. A reader sees the old file or the new one. */
-static int write_atomic(const char *path, const char *data, size_t len)
+/* Write path atomically: a temporary file in the same directory, rename
+ * over the old one. A reader sees the old file or the new one. durable:
+ * fsync before the rename, so that a crash cannot leave an empty file (the
+ * load history); agent.json, rewritten every interval, is not worth a disk
+ * flush each time. */
+static int write_atomic(const char *path, const char *data, size_t len, bool durable)
 {
 	char tmp[XLBD_PATH_MAX + 32];
 	ssize_t w;
@@ -115,7 +119,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 		}
 		off += w;
 	}
-	if (!err && fsync(fd))
+	if (!err && durable && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
@@ -164,7 +168,7 @@ static void history_save(struct xlbd *d, struct pool *p)
 	fclose(f);
 	if (!err) {
 		history_path(d, p, path, sizeof(path));
-		err = write_atomic(path, buf, len);
+		err = write_atomic(path, buf, len, true);
 		if (err)
 			pr_warn("pool %s: saving load history to %s: %s", p->conf.name, path,
 				strerror(-err));
@@ -184,11 +188,21 @@ static void history_load(struct xlbd *d, struct pool *p)
 			pr_warn("pool %s: load history %s: %s", p->conf.name, path, strerror(errno));
 		return;
 	}
-	if (xlb_policy_history_load(p->pol, f, err, sizeof(err)))
-		pr_warn("pool %s: load history %s not used: %s", p->conf.name, path, err);
-	else
+	if (xlb_policy_history_load(p->pol, f, err, sizeof(err))) {
+		char bad[sizeof(path) + 8];
+
+		/* The next save would overwrite it: keep it for the operator. */
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		if (rename(path, bad))
+			pr_warn("pool %s: load history %s not used: %s (rename to %s: %s)",
+				p->conf.name, path, err, bad, strerror(errno));
+		else
+			pr_warn("pool %s: load history %s not used: %s (kept as %s)",
+				p->conf.name, path, err, bad);
+	} else {
 		pr_info("pool %s: load history %s: %.0f s usable", p->conf.name, path,
 			xlb_policy_history_seconds(p->pol));
+	}
 	fclose(f);
 }
 
@@ -213,6 +227,22 @@ static void probe_close(struct xlbd *d, struct be *b)
 	}
 	b->probe.ev.fd = -1;
 	b->probe.stage = PROBE_IDLE;
+}
+
+/* The verdict says nothing about the server any more (standby again, or
+ * claimed for a boot): down until rise fresh passes, and an in-flight
+ * probe of the old server is dropped. With no health check, always up. */
+static void be_health_reset(struct xlbd *d, struct be *b, const char *why)
+{
+	probe_close(d, b);
+	b->fail_open = false;
+	if (b->pool->conf.health.type == XLBD_HC_NONE)
+		return;
+	b->hc.up = false;
+	b->hc.count = 0;
+	b->next_check = mono_now();
+	snprintf(b->hc_detail, sizeof(b->hc_detail), "%s %s", why,
+		 xlbd_phase_name(b->sm.phase));
 }
 
 /* Freed after the current batch of epoll events: one of them may still
@@ -298,6 +328,8 @@ static int sync_cb(const struct xlb_backend_info *bi, void *arg)
 	} else if (xlbd_sm_follow(&b->sm, bi->state, s->now)) {
 		pr_info("pool %s: backend %s changed outside xlbd to %s: following",
 			p->conf.name, b->addr_s, xlb_state_name(bi->state));
+		if (bi->state == XLB_BACKEND_STANDBY)
+			be_health_reset(s->d, b, "not checked since");
 	}
 	b->map_state = bi->state;
 	b->map_weight = bi->weight;
@@ -346,6 +378,49 @@ static int pool_sync(struct xlbd *d, struct pool *p, double now)
 
 /* ---- hooks --------------------------------------------------------------------- */
 
+static void hook_unlink(struct xlbd *d, struct hook *h)
+{
+	struct hook **pp;
+
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, h->ev.fd, NULL);
+	close(h->ev.fd);
+	for (pp = &d->hooks; *pp; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	}
+	free(h);
+}
+
+/*
+ * One hook at a time per backend: a new event (a boot cancelled or timed
+ * out while on_scale_up still runs, a scale-up while on_scale_down still
+ * stops the server) makes the running hook obsolete. Kill its process
+ * group and reap it before anything else runs for that backend. SIGKILL
+ * cannot be ignored, so the wait is short.
+ */
+static void hook_supersede(struct xlbd *d, struct pool *p, struct be *b, const char *event)
+{
+	struct hook *h, *next;
+
+	for (h = d->hooks; h; h = next) {
+		next = h->next;
+		if (h->be_id != b->id || memcmp(&h->vip, &p->conf.vip, sizeof(h->vip)))
+			continue;
+		kill(-h->pid, SIGKILL);
+		kill(h->pid, SIGKILL);
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		pr_warn("%s: still running at %s: killed (one hook at a time per backend)",
+			h->what, event);
+		p->hooks_failed++;
+		if (h->up)
+			b->sm.hook_running = false;
+		hook_unlink(d, h);
+	}
+}
+
 static void hook_spawn(struct xlbd *d, struct pool *p, struct be *b, bool up)
 {
 	const char *path = up ? p->conf.on_scale_up : p->conf.on_scale_down;
@@ -356,6 +431,7 @@ static void hook_spawn(struct xlbd *d, struct pool *p, struct be *b, bool up)
 	pid_t pid;
 	int pfd;
 
+	hook_supersede(d, p, b, event);
 	if (!path[0])
 		return;
 	h = calloc(1, sizeof(*h));
@@ -425,7 +501,6 @@ static struct pool *pool_by_vip(struct xlbd *d, const struct xlb_vip_key *vip)
 /* The hook's pidfd is readable: it exited. */
 static void hook_done(struct xlbd *d, struct hook *h)
 {
-	struct hook **pp;
 	struct pool *p;
 	struct be *b = NULL;
 	int status = 0;
@@ -463,15 +538,7 @@ static void hook_done(struct xlbd *d, struct hook *h)
 	/* Scale-up goes on either way: the health check decides. */
 	if (h->up && b)
 		b->sm.hook_running = false;
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, h->ev.fd, NULL);
-	close(h->ev.fd);
-	for (pp = &d->hooks; *pp; pp = &(*pp)->next) {
-		if (*pp == h) {
-			*pp = h->next;
-			break;
-		}
-	}
-	free(h);
+	hook_unlink(d, h);
 }
 
 static void hooks_check_timeouts(struct xlbd *d, double now)
@@ -516,6 +583,8 @@ static void apply_act(struct xlbd *d, struct pool *p, struct be *b, const struct
 		b->map_state = act->state;
 	if (act->flags & XLBD_ACT_WEIGHT)
 		b->map_weight = act->weight;
+	if (act->flags & XLBD_ACT_HC_RESET)
+		be_health_reset(d, b, "not checked since");
 	if (act->why[0]) {
 		pr_info("pool %s: backend %s: %s", p->conf.name, b->addr_s, act->why);
 		note_event(p, "backend %s: %s", b->addr_s, act->why);
@@ -526,7 +595,10 @@ static void apply_act(struct xlbd *d, struct pool *p, struct be *b, const struct
 		hook_spawn(d, p, b, false);
 }
 
-/* Scale-up order: healthy spares first, then any not cooling down; by id. */
+/* Scale-up order: healthy spares first, then any not cooling down; by id.
+ * In a health panic the check fails nearly everywhere, and a spare that
+ * fails it would boot only to time out: failing spares then boot one at a
+ * time (a boot in flight blocks the next). */
 static struct be *pick_up(struct pool *p, double now)
 {
 	struct be *best = NULL;
@@ -539,6 +611,11 @@ static struct be *pick_up(struct pool *p, double now)
 			continue;
 		if (!best || (b->hc.up && !best->hc.up))
 			best = b;
+	}
+	if (best && !best->hc.up && p->panic) {
+		for (i = 0; i < p->n_be; i++)
+			if (p->bes[i]->sm.phase == XLBD_PH_BOOTING)
+				return NULL;
 	}
 	return best;
 }
@@ -639,7 +716,9 @@ static void pool_decide(struct xlbd *d, struct pool *p, double now)
 	int delta, err;
 
 	pool_count(p);
-	err = xlb_policy_step(p->pol, real_now(), p->load, p->active, p->booting, &dec);
+	/* Windows on the monotonic clock, cron and history on the wall clock:
+	 * a clock step (NTP, date) neither freezes nor skips a window. */
+	err = xlb_policy_step(p->pol, now, real_now(), p->load, p->active, p->booting, &dec);
 	if (err) {
 		pr_warn("pool %s: policy step: %s", p->conf.name, strerror(-err));
 		return;
@@ -652,8 +731,10 @@ static void pool_decide(struct xlbd *d, struct pool *p, double now)
 
 		if (!b) {
 			if (!p->have_dec || p->dec.desired != dec.desired)
-				pr_warn("pool %s: want %u backends, no usable standby backend left",
-					p->conf.name, dec.desired);
+				pr_warn("pool %s: want %u backends, %s", p->conf.name,
+					dec.desired, p->panic ?
+					"health panic: one boot of a failing spare at a time" :
+					"no usable standby backend left");
 			break;
 		}
 		if (xlbd_sm_scale_up(&b->sm, now, &act))
@@ -743,13 +824,68 @@ static void fail_open(struct pool *p, struct be *b)
 		"in the ring: kept (fail open)", p->conf.name, b->addr_s);
 }
 
-/* Take failing backends out once a healthy one is serving. */
+/* Counted by the panic threshold: in the ring, or taken out of it by the
+ * health check (its capacity is what the check may be wrong about). */
+static bool ring_member(const struct be *b)
+{
+	return in_ring(b) || (b->sm.phase == XLBD_PH_STANDBY && b->sm.failed);
+}
+
+/* Envoy's panic mode: while fewer than health.panic of the ring's backends
+ * pass, the check is more likely wrong than the servers (a wrong port or
+ * path after a reload, a dependency every /healthz shares), so nothing
+ * leaves the ring for failing, and what it already took out comes back.
+ * Logged once when it starts and once when it ends. */
+static bool pool_panic_update(struct pool *p)
+{
+	unsigned total = 0, pass = 0;
+	bool panic;
+	size_t i;
+
+	for (i = 0; i < p->n_be; i++) {
+		if (!ring_member(p->bes[i]))
+			continue;
+		total++;
+		pass += p->bes[i]->hc.up;
+	}
+	panic = xlbd_health_panic(pass, total, p->conf.health.panic);
+	if (panic && !p->panic) {
+		pr_warn("pool %s: health: %u of %u active backends pass: panic, keeping all in "
+			"the ring (panic threshold %g)", p->conf.name, pass, total,
+			p->conf.health.panic);
+		note_event(p, "health: %u of %u active backends pass: panic, keeping all in the "
+			   "ring", pass, total);
+	} else if (!panic && p->panic) {
+		pr_warn("pool %s: health: %u of %u active backends pass: panic over",
+			p->conf.name, pass, total);
+		note_event(p, "health: %u of %u active backends pass: panic over", pass, total);
+	}
+	p->panic = panic;
+	return panic;
+}
+
+/* Take failing backends out once enough healthy ones are serving. */
 static void pool_health_enforce(struct xlbd *d, struct pool *p, double now)
 {
 	struct xlbd_sm_params prm = sm_params(p);
 	struct xlbd_act act;
 	size_t i;
 
+	if (pool_panic_update(p)) {
+		for (i = 0; i < p->n_be; i++) {
+			struct be *b = p->bes[i];
+
+			if (!ring_member(b) || in_ring(b))
+				continue;
+			/* taken out before the panic began: back, through slow start */
+			xlbd_sm_health(&b->sm, &prm, true, now, &act);
+			snprintf(act.why, sizeof(act.why),
+				 "health panic: back in the ring though failing (weight %u)",
+				 b->sm.weight);
+			apply_act(d, p, b, &act);
+		}
+		return;
+	}
 	for (i = 0; i < p->n_be; i++) {
 		struct be *b = p->bes[i];
 
@@ -757,6 +893,7 @@ static void pool_health_enforce(struct xlbd *d, struct pool *p, double now)
 			b->fail_open = false;
 			continue;
 		}
+		/* panic off (threshold 0): the ring is still never emptied */
 		if (!healthy_others(p, b)) {
 			fail_open(p, b);
 			continue;
@@ -786,12 +923,14 @@ static void probe_result(struct xlbd *d, struct be *b, bool ok, const char *deta
 		return;
 	pr_info("pool %s: backend %s: health %s -> %s (%s)", p->conf.name, b->addr_s,
 		was ? "up" : "down", b->hc.up ? "up" : "down", detail);
-	if (!b->hc.up && !healthy_others(p, b)) {
-		fail_open(p, b);
-		return;
+	if (b->hc.up) {
+		xlbd_sm_health(&b->sm, &prm, true, mono_now(), &act);
+		apply_act(d, p, b, &act);
 	}
-	xlbd_sm_health(&b->sm, &prm, b->hc.up, mono_now(), &act);
-	apply_act(d, p, b, &act);
+	/* Removals wait for the decision tick (pool_health_enforce): checks
+	 * failing everywhere at once, as after a reload with a wrong port, are
+	 * then counted together by the panic threshold, not one by one. */
+	pool_panic_update(p);
 }
 
 static void probe_start(struct xlbd *d, struct be *b, double now)
@@ -998,7 +1137,7 @@ static void agent_json_write(struct xlbd *d)
 	if (!s)
 		return;
 	snprintf(path, sizeof(path), "%s/agent.json", d->conf->state_dir);
-	err = write_atomic(path, s, strlen(s));
+	err = write_atomic(path, s, strlen(s), false);
 	if (err && !d->state_dir_warned) {
 		pr_warn("writing %s: %s (agent view not published; retrying quietly)", path,
 			strerror(-err));
@@ -1054,6 +1193,10 @@ static void pool_health_reset(struct xlbd *d, struct pool *p, double now)
 	bool none = p->conf.health.type == XLBD_HC_NONE;
 	size_t i;
 
+	if (none && p->panic) {
+		pr_warn("pool %s: health: check turned off: panic over", p->conf.name);
+		p->panic = false;
+	}
 	for (i = 0; i < p->n_be; i++) {
 		struct be *b = p->bes[i];
 
@@ -1163,6 +1306,34 @@ static void state_dir_prepare(struct xlbd *d)
 	if (err)
 		pr_warn("state_dir %s: %s (history and agent.json will not be written)",
 			d->conf->state_dir, strerror(-err));
+}
+
+/* Temporary files of write_atomic() left by a crash ("NAME.tmp.PID" of
+ * agent.json and history-*.txt): nobody else writes them, remove them. */
+static void state_dir_clean(struct xlbd *d)
+{
+	char path[XLBD_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir(d->conf->state_dir);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+
+		if (!t || strspn(t + 5, "0123456789") != strlen(t + 5) || !t[5])
+			continue;
+		if (strncmp(de->d_name, "agent.json.tmp.", 15) &&
+		    (strncmp(de->d_name, "history-", 8) || strncmp(t - 4, ".txt", 4)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->conf->state_dir, de->d_name);
+		if (unlink(path))
+			pr_warn("removing stale %s: %s", path, strerror(errno));
+		else
+			pr_info("removed stale temporary file %s", path);
+	}
+	closedir(dir);
 }
 
 static void reload(struct xlbd *d)
@@ -1350,6 +1521,16 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, rc = 1;
 
+	/* Before anything slow (loading the program, reading the file): a
+	 * `systemctl reload` right after start must not kill xlbd with
+	 * SIGHUP's default action. The signalfd picks them up later. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
 	while ((opt = getopt_long(argc, argv, "c:vh", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
@@ -1404,14 +1585,9 @@ int main(int argc, char **argv)
 		}
 	}
 	state_dir_prepare(&d);
+	state_dir_clean(&d);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigdelset(&mask, SIGPIPE);
+	sigdelset(&mask, SIGPIPE);	/* blocked, not read */
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	d.sig_ev = (struct ev){ EV_SIGNAL, signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) };
 	d.timer_ev = (struct ev){ EV_TIMER, timerfd_create(CLOCK_MONOTONIC,

@@ -48,6 +48,11 @@ bool xlbd_hc_result(struct xlbd_hc *hc, bool ok, unsigned rise, unsigned fall)
 	return true;
 }
 
+bool xlbd_health_panic(unsigned passing, unsigned total, double threshold)
+{
+	return threshold > 0 && total > 0 && passing < threshold * total;
+}
+
 /* ---- backend phases ------------------------------------------------------- */
 
 static void act_clear(struct xlbd_act *act)
@@ -159,7 +164,7 @@ int xlbd_sm_scale_up(struct xlbd_be_sm *b, double now, struct xlbd_act *act)
 		return -EINVAL;
 	set_phase(b, XLBD_PH_BOOTING, now);
 	b->failed = false;
-	act->flags = XLBD_ACT_HOOK_UP;
+	act->flags = XLBD_ACT_HOOK_UP | XLBD_ACT_HC_RESET;
 	snprintf(act->why, sizeof(act->why), "scale up: booting");
 	return 0;
 }
@@ -171,7 +176,7 @@ int xlbd_sm_scale_down(struct xlbd_be_sm *b, double now, struct xlbd_act *act)
 	case XLBD_PH_BOOTING:
 		set_phase(b, XLBD_PH_STANDBY, now);
 		b->hook_running = false;
-		act->flags = XLBD_ACT_HOOK_DOWN;
+		act->flags = XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET;
 		snprintf(act->why, sizeof(act->why), "scale down: boot cancelled");
 		return 0;
 	case XLBD_PH_RAMPING:
@@ -224,7 +229,7 @@ void xlbd_sm_tick(struct xlbd_be_sm *b, const struct xlbd_sm_params *p, double n
 			set_phase(b, XLBD_PH_STANDBY, now);
 			b->hook_running = false;
 			b->cooldown_until = now + p->up_timeout_s;
-			act->flags = XLBD_ACT_HOOK_DOWN;
+			act->flags = XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET;
 			snprintf(act->why, sizeof(act->why),
 				 "not healthy after %.0f s: back to standby", p->up_timeout_s);
 		}
@@ -257,7 +262,7 @@ void xlbd_sm_tick(struct xlbd_be_sm *b, const struct xlbd_sm_params *p, double n
 		} else {
 			break;
 		}
-		act->flags = XLBD_ACT_STATE | XLBD_ACT_HOOK_DOWN;
+		act->flags = XLBD_ACT_STATE | XLBD_ACT_HOOK_DOWN | XLBD_ACT_HC_RESET;
 		act->state = XLB_BACKEND_STANDBY;
 		break;
 	case XLBD_PH_STANDBY:

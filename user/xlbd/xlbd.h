@@ -22,6 +22,8 @@
 #define XLBD_ERR_MAX		384
 #define XLBD_STATE_DIR_DEFAULT	"/var/lib/xlbd"
 #define XLBD_METRICS_DEFAULT	"127.0.0.1:9143"
+/* demand.stabilization when a pool does not set it (Kubernetes' HPA) */
+#define XLBD_STABILIZATION_DEFAULT_S	300
 
 /* The load signal a pool scales on (a rate per second summed over the VIP). */
 enum xlbd_signal { XLBD_SIG_NEW_FLOWS, XLBD_SIG_PACKETS, XLBD_SIG_BITS, XLBD_SIG_MAX };
@@ -37,6 +39,9 @@ struct xlbd_health_conf {
 	double timeout_s;	/* 1 */
 	unsigned rise;		/* 2 */
 	unsigned fall;		/* 3 */
+	/* Envoy's panic threshold (0.5): while fewer than this fraction of
+	 * the ring's backends pass, none is taken out for failing; 0 = off. */
+	double panic;
 };
 
 struct xlbd_pool_conf {
@@ -95,6 +100,14 @@ struct xlbd_hc {
 void xlbd_hc_init(struct xlbd_hc *hc, bool up);
 /* Feed one result; returns true when the verdict changed. */
 bool xlbd_hc_result(struct xlbd_hc *hc, bool ok, unsigned rise, unsigned fall);
+/*
+ * Panic mode (Envoy's panic threshold): true when fewer than threshold x
+ * total of the ring's backends (in the ring, or taken out of it by their
+ * health check) pass. A check that fails everywhere at once (a wrong port
+ * after a reload, a shared dependency of /healthz down) then takes nothing
+ * out. threshold 0 turns it off; total 0 is never a panic.
+ */
+bool xlbd_health_panic(unsigned passing, unsigned total, double threshold);
 
 /* ---- Backend scale state machine ----------------------------------------- */
 
@@ -144,6 +157,10 @@ enum {
 	XLBD_ACT_WEIGHT		= 1 << 1,	/* set weight to act->weight (before STATE) */
 	XLBD_ACT_HOOK_UP	= 1 << 2,
 	XLBD_ACT_HOOK_DOWN	= 1 << 3,
+	/* Back to standby or claimed for a boot: the health verdict is stale
+	 * (the server may be stopping or not started yet). Start it over as
+	 * down, so that only fresh passes (rise) count. */
+	XLBD_ACT_HC_RESET	= 1 << 4,
 };
 
 struct xlbd_act {
