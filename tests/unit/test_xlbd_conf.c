@@ -120,6 +120,9 @@ static void test_defaults(void)
 	CHECK(!p->policy.predictive.enabled && !p->policy.time.enabled, "optional policies off");
 	CHECK(!strcmp(p->name, "pool1"), "default name %s", p->name);
 	CHECK(!conf.has_vips && !conf.warnings[0], "unexpected warnings '%s'", conf.warnings);
+	/* no hooks: nothing can outlive a boot, so up_timeout may be short */
+	rc = load_text("agent = { hook_timeout = 30; };\n" POOL(" up_timeout = 30;"));
+	CHECK(rc == 0, "a pool without hooks and up_timeout = hook_timeout rejected: %s", err);
 }
 
 /* The new keys: capacity and util, every predictive tunable of xlb-sim,
@@ -280,10 +283,12 @@ static void test_bad(void)
 		{ POOL(" predictive = { week_seasons = 3;\n history = 604800; };"), 3,
 		  "history 604800 s does not cover week_seasons = 3" },
 		{ POOL(" health = { port = 80; panic = 1.5; };"), 2, "bad panic 1.5" },
-		/* a hook may not outlive the boot that waits for it */
-		{ "agent = { hook_timeout = 30; };\n" POOL(" up_timeout = 30;"), 3,
+		/* a hook may not outlive the boot that waits for it (pools
+		 * without hooks have none to outlive) */
+		{ "agent = { hook_timeout = 30; };\n"
+		  POOL(" up_timeout = 30; on_scale_up = \"/bin/true\";"), 3,
 		  "up_timeout 30 s must be longer than agent.hook_timeout 30 s" },
-		{ "agent = { hook_timeout = 200; };\n" POOL(""), 2,
+		{ "agent = { hook_timeout = 200; };\n" POOL(" on_scale_down = \"/bin/true\";"), 2,
 		  "up_timeout 120 s must be longer than agent.hook_timeout 200 s" },
 		/* lbctl's groups are checked too (libxlb's xlb_config_check) */
 		{ "vips = ( { proto = \"tcp\";\n address = \"198.18.0.999\"; port = 80; } );\n"
