@@ -14,6 +14,7 @@
 #   - load down: drained back to standby (the on_scale_down hook hangs and
 #     is killed on its timeout; xlbd goes on);
 #   - /metrics parses and agrees with `lbctl -j stats show`;
+#   - a connection-table resize while xlbd runs: xlbd lets the old table go;
 #   - SIGHUP with a broken file changes nothing; a restart adopts the
 #     pinned state without touching it; agent.json and history persisted.
 . "$(dirname "$0")/lib.sh"
@@ -296,6 +297,13 @@ check "lbctl agent show: xlbd running, pool echo, max 3, a decision with its rea
 	"$(printf 'true\techo\t3\ttrue')"
 AP=$(tb_lbctl agent show dir "$D/state")
 check "lbctl agent show (plain) names the pool and its VIP" grep -q "^pool echo .*${VIP%:*}" <<<"$AP"
+
+# ---- a connection-table resize while xlbd runs: xlbd lets the old table go ---------
+old_map=$(tb_lbctl -j conn table | jq .map_id)
+check "lbctl conn resize 65537 while xlbd runs" tb_lbctl conn resize 65537
+check "xlbd releases the old table within 3 s (map $old_map gone)" \
+	tb_wait 3 sh -c "! bpftool map show id $old_map >/dev/null 2>&1"
+check "xlbd still running after the resize" kill -0 "$XPID"
 
 # ---- restart: adopt, persist -------------------------------------------------------
 before=$(tb_lbctl -j backend show "${VIPW[@]}" | jq -c '[.backends[] | {address, state, weight}]')
