@@ -361,48 +361,85 @@ static void limit_step(struct th *t, int conns_fd, int be, uint16_t sport, bool 
 		  "%s: the table %s the flow", what, inserted ? "lacks" : "holds");
 }
 
-static void new_flow_limit(void)
-{
-	cpu_set_t one, saved;
-	struct xlb_config cfg;
-	struct th t;
-	int fd = -1, be, pinned;
+/* The new-flow limit's window is per CPU: a case runs on one CPU. */
+struct on_one_cpu {
+	cpu_set_t saved;
+	bool pinned;
+};
 
-	/* the window is per CPU: every run of this case on the same one */
-	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
+static void cpu_pin(struct on_one_cpu *c)
+{
+	cpu_set_t one;
+
+	c->pinned = !sched_getaffinity(0, sizeof(c->saved), &c->saved);
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-	if (pinned)
+	if (c->pinned)
 		sched_setaffinity(0, sizeof(one), &one);
-	if (env_open(&t, "new_flow_limit 2: the 3rd new flow of a second is not inserted"))
-		goto out;
-	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_MAGLEV, 1021);
-	be = th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
-	if (t.fails)
+}
+
+static void cpu_unpin(struct on_one_cpu *c)
+{
+	if (c->pinned)
+		sched_setaffinity(0, sizeof(c->saved), &c->saved);
+}
+
+/* Sets xlb's new_flow_limit; returns 0, or -1 with the case failed. */
+static int limit_set(struct th *t, __u32 limit)
+{
+	struct xlb_config cfg;
+
+	if (!TH_ASSERT(t, !xlb_config_get(t->xlb, &cfg), "config get: %s", xlb_errmsg(t->xlb)))
+		return -1;
+	cfg.new_flow_limit = limit;
+	return TH_ASSERT(t, !xlb_config_set(t->xlb, &cfg), "config set: %s",
+			 xlb_errmsg(t->xlb)) ? 0 : -1;
+}
+
+/* One VIP4:80 with sched and backends 198.18.1.10.. (n), limit set.
+ * Returns 0, or -1 with the case failed. */
+static int limit_open(struct th *t, const char *name, enum xlb_sched sched, int n, __u32 limit)
+{
+	char a[32];
+	int i;
+
+	if (env_open(t, name))
+		return -1;
+	th_vip(t, "tcp", VIP4, 80, sched, 1021);
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "198.18.1.%d", 10 + i);
+		th_backend(t, 0, a, 100, XLB_BACKEND_ACTIVE);
+	}
+	return t->fails ? -1 : limit_set(t, limit);
+}
+
+static void new_flow_limit(void)
+{
+	struct on_one_cpu cpu;
+	struct th t;
+	int fd = -1;
+
+	cpu_pin(&cpu);
+	if (limit_open(&t, "new_flow_limit 2: the 3rd new flow of a second is not inserted",
+		       XLB_SCHED_MAGLEV, 1, 2))
 		goto out;
 	fd = prog_map_fd(t.prog_fd, "xlb_conns");
-	if (!TH_ASSERT(&t, fd >= 0, "xlb_conns of the program: %s", strerror(-fd)) ||
-	    !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get: %s", xlb_errmsg(t.xlb)))
+	if (!TH_ASSERT(&t, fd >= 0, "xlb_conns of the program: %s", strerror(-fd)))
 		goto out;
-	cfg.new_flow_limit = 2;
-	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set: %s", xlb_errmsg(t.xlb)))
-		goto out;
-	limit_step(&t, fd, be, 41000, true);
-	limit_step(&t, fd, be, 41001, true);
-	limit_step(&t, fd, be, 41002, false);
-	limit_step(&t, fd, be, 41003, false);
+	limit_step(&t, fd, 0, 41000, true);
+	limit_step(&t, fd, 0, 41001, true);
+	limit_step(&t, fd, 0, 41002, false);
+	limit_step(&t, fd, 0, 41003, false);
 	usleep(1050 * 1000);	/* the next second */
-	limit_step(&t, fd, be, 41002, true);
-	cfg.new_flow_limit = 0;	/* no limit */
-	if (TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set: %s", xlb_errmsg(t.xlb)))
+	limit_step(&t, fd, 0, 41002, true);
+	if (!limit_set(&t, 0))	/* no limit */
 		for (int p = 41010; p < 41015; p++)
-			limit_step(&t, fd, be, p, true);
+			limit_step(&t, fd, 0, p, true);
 out:
 	if (fd >= 0)
 		close(fd);
 	th_end(&t);
-	if (pinned)
-		sched_setaffinity(0, sizeof(saved), &saved);
+	cpu_unpin(&cpu);
 }
 
 /* Backend index the encapsulated frame in out (just run) went to, or -1. */
@@ -422,26 +459,14 @@ static int sent_to(struct th *t, const uint8_t *in, size_t len)
 static void limit_rr_stable(void)
 {
 	uint8_t in[PKT_MAX];
-	struct xlb_config cfg;
-	cpu_set_t one, saved;
-	int be, first = -2, i, pinned;
+	struct on_one_cpu cpu;
+	int be, first = -2, i;
 	struct th t;
 	size_t len;
 
-	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-	if (pinned)
-		sched_setaffinity(0, sizeof(one), &one);
-	if (env_open(&t, "new_flow_limit on an rr VIP: a flow without an entry keeps one backend"))
-		goto out;
-	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_RR, 1021);
-	th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
-	th_backend(&t, 0, "198.18.1.11", 100, XLB_BACKEND_ACTIVE);
-	if (t.fails || !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get"))
-		goto out;
-	cfg.new_flow_limit = 1;
-	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set"))
+	cpu_pin(&cpu);
+	if (limit_open(&t, "new_flow_limit on an rr VIP: a flow without an entry keeps one backend",
+		       XLB_SCHED_RR, 2, 1))
 		goto out;
 	len = env_frame(in, CLIENT4, 42000, VIP4, 80, 6, 16);	/* takes the one insert */
 	TH_ASSERT(&t, sent_to(&t, in, len) >= 0, "first flow not forwarded");
@@ -456,8 +481,7 @@ static void limit_rr_stable(void)
 	}
 out:
 	th_end(&t);
-	if (pinned)
-		sched_setaffinity(0, sizeof(saved), &saved);
+	cpu_unpin(&cpu);
 }
 
 /* Over the limit, a SYN reusing a tuple whose backend now drains is placed
@@ -465,27 +489,15 @@ out:
 static void limit_syn_reuse(void)
 {
 	uint8_t in[PKT_MAX];
-	struct xlb_config cfg;
-	cpu_set_t one, saved;
+	struct on_one_cpu cpu;
 	struct xlb_addr a;
-	int b0, b1, pinned;
+	int b0, b1;
 	struct th t;
 	size_t len;
 
-	pinned = !sched_getaffinity(0, sizeof(saved), &saved);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-	if (pinned)
-		sched_setaffinity(0, sizeof(one), &one);
-	if (env_open(&t, "new_flow_limit: a SYN reusing a draining backend's entry replaces it"))
-		goto out;
-	th_vip(&t, "tcp", VIP4, 80, XLB_SCHED_MAGLEV, 1021);
-	th_backend(&t, 0, "198.18.1.10", 100, XLB_BACKEND_ACTIVE);
-	th_backend(&t, 0, "198.18.1.11", 100, XLB_BACKEND_ACTIVE);
-	if (t.fails || !TH_ASSERT(&t, !xlb_config_get(t.xlb, &cfg), "config get"))
-		goto out;
-	cfg.new_flow_limit = 1;
-	if (!TH_ASSERT(&t, !xlb_config_set(t.xlb, &cfg), "config set"))
+	cpu_pin(&cpu);
+	if (limit_open(&t, "new_flow_limit: a SYN reusing a draining backend's entry replaces it",
+		       XLB_SCHED_MAGLEV, 2, 1))
 		goto out;
 	len = env_frame(in, CLIENT4, 42100, VIP4, 80, 6, 16);
 	b0 = sent_to(&t, in, len);	/* inserted: the second's one insert */
@@ -502,8 +514,7 @@ static void limit_syn_reuse(void)
 		  "to backend %d", b1);
 out:
 	th_end(&t);
-	if (pinned)
-		sched_setaffinity(0, sizeof(saved), &saved);
+	cpu_unpin(&cpu);
 }
 
 /* An ICMP error steered to a flow whose backend link cannot carry it
