@@ -23,30 +23,14 @@ PIN=/sys/fs/bpf/xlb-comp-$ID
 NS=xlbcomp-$ID
 TMP=
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: needs root (bpffs pins, a network namespace)"
-	exit 77
-fi
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_require_root "bpffs pins, a network namespace"
 if [ ! -r "$BASH_COMPLETION" ]; then
 	echo "skip: $BASH_COMPLETION missing (Debian package bash-completion)"
 	exit 77
 fi
-for t in ip nsenter unshare setpriv mount; do
-	if ! command -v "$t" >/dev/null; then
-		echo "skip: $t is not installed"
-		exit 77
-	fi
-done
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL - $1"
-	[ $# -gt 1 ] && printf '       %s\n' "${@:2}"
-	return 0
-}
+cli_require_tools ip nsenter unshare setpriv mount
 
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {

@@ -32,26 +32,10 @@ VIP6="tcp [fd00::10]:443"
 TMP=
 OWN_DEFAULT=0		# 1 while we own /sys/fs/bpf/xlb
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: needs root (network namespaces, XDP, bpffs)"
-	exit 77
-fi
-for t in jq socat bpftool nsenter setpriv ip; do
-	if ! command -v "$t" >/dev/null; then
-		echo "skip: $t is not installed"
-		exit 77
-	fi
-done
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL - $1"
-	[ $# -gt 1 ] && printf '       %s\n' "${@:2}"
-	return 0
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_require_root "network namespaces, XDP, bpffs"
+cli_require_tools jq socat bpftool nsenter setpriv ip
 
 cleanup() {
 	trap - EXIT INT TERM
