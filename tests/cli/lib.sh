@@ -31,3 +31,18 @@ ko() {	# ko DESC [DETAIL...]
 	[ $# -gt 1 ] && printf '       %s\n' "${@:2}"
 	return 0
 }
+
+# finish: the summary line; exit status 0 when nothing failed.
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+
+# cli_require_lbctl: fail (not skip) when the binary under test is missing.
+cli_require_lbctl() {
+	if [ ! -x "$LBCTL" ]; then
+		ko "lbctl is built" "$LBCTL missing: make build/lbctl"
+		finish
+	fi
+}

@@ -52,16 +52,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-	exit
-}
-
-if [ ! -x "$LBCTL" ]; then
-	ko "lbctl is built" "$LBCTL missing: make build/lbctl"
-	finish
-fi
+cli_require_lbctl
 TMP=$(mktemp -d /tmp/xlb-cli-$ID.XXXXXX)
 
 # ---- helpers ------------------------------------------------------------------
