@@ -555,8 +555,39 @@ out:
 	th_end(&t);
 }
 
+/* A backend behind a multipath route: libxlb resolves every next hop (the
+ * fib lookup spreads flows over them, and only the host's own traffic would
+ * make the kernel resolve the others). Next hops on xnn0, which has no
+ * neighbours of its own. */
+static void multipath_neighbours(int fam)
+{
+	const char *be = fam == 4 ? "198.18.9.10" : "fd00:9::10";
+	const char *g1 = fam == 4 ? "198.18.2.20" : "fd00:2::20";
+	const char *g2 = fam == 4 ? "198.18.2.21" : "fd00:2::21";
+	const char *v = fam == 4 ? "-4" : "-6";
+	struct th t;
+
+	if (env_open(&t, fam == 4 ? "backend on a multipath route: every next hop resolved (v4)" :
+				    "backend on a multipath route: every next hop resolved (v6)"))
+		goto out;
+	if (!TH_ASSERT(&t, !env_sh("ip %s route add %s nexthop via %s dev xnn0 nexthop via %s "
+				   "dev xnn0", v, be, g1, g2), "add the multipath route"))
+		goto out;
+	th_vip(&t, "tcp", fam == 4 ? VIP4 : VIP6, 80, XLB_SCHED_MAGLEV, 1021);
+	th_backend(&t, 0, be, 100, XLB_BACKEND_ACTIVE);
+	TH_ASSERT(&t, !env_sh("ip %s neigh show dev xnn0 | grep -q '^%s '", v, g1),
+		  "no neighbour entry for next hop %s", g1);
+	TH_ASSERT(&t, !env_sh("ip %s neigh show dev xnn0 | grep -q '^%s '", v, g2),
+		  "no neighbour entry for next hop %s", g2);
+out:
+	env_sh("ip %s route del %s 2>/dev/null; ip %s neigh flush dev xnn0", v, be, v);
+	th_end(&t);
+}
+
 void run_fwd_cases(void)
 {
+	multipath_neighbours(4);
+	multipath_neighbours(6);
 	size_t i;
 
 	new_flow_limit();

@@ -679,7 +679,7 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 	struct xlb_vip_key k;
 	struct xlb_vip v;
 	char b[VIPSTR], as[INET6_ADDRSTRLEN], why[128];
-	int err, i, id = -1, reuse = -1, ifindex = 0;
+	int err, i, id = -1, reuse = -1, ifindex[16], nif = 0;
 	bool v4 = xlb_addr_is_v4(addr);
 
 	err = vip_lookup(xlb, vip, &k, &v);
@@ -727,17 +727,17 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 		xlb_errs(xlb, err, "backend %s on %s: reset counters", as, vs(&k, b));
 		goto out;
 	}
-	err = xlb_neigh_resolve(addr, &ifindex, why, sizeof(why));
-	if (err) {
+	err = xlb_neigh_resolve(addr, ifindex, 16, &nif, why, sizeof(why));
+	if (err)
 		xlb_log(XLB_LOG_WARN, "backend %s: next hop not resolved (%s); will retry on traffic\n",
 			as, why);
-	} else {
-		__u32 ifx = ifindex;
+	for (i = 0; i < nif; i++) {	/* those resolved before any error */
+		__u32 ifx = ifindex[i];
 
 		if (bpf_map_update_elem(xlb->fds[M_TX_PORTS], &ifx, &ifx, BPF_ANY))
 			xlb_log(XLB_LOG_WARN, "backend %s: xlb_tx_ports ifindex %u: %s\n", as,
 				ifx, strerror(errno));
-		warn_if_vlan(as, ifindex);
+		warn_if_vlan(as, ifindex[i]);
 	}
 	err = 0;
 
