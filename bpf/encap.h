@@ -169,7 +169,10 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, struct xlb_pkt *pkt)
 	fib.ifindex = ingress;
 	tos = fib.tos;	/* the lookup overwrites it */
 
-	nh = bpf_map_lookup_elem(&xlb_nh_cache, &pkt->be_id);
+	/* A multipath route picks the next hop per flow (by the outer source):
+	 * one entry per backend would send every flow the cached flow's way. */
+	nh = pkt->be->flags & XLB_BACKEND_F_MULTIPATH ? NULL :
+						     bpf_map_lookup_elem(&xlb_nh_cache, &pkt->be_id);
 	if (nh && xlb_nh_usable(nh, pkt, &fib, ingress)) {
 		dmac = nh->dmac;
 		smac = nh->smac;

@@ -168,6 +168,8 @@ _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip ABI");
 
 #define XLB_BACKEND_F_VALID	(1U << 0)	/* id in use; clear = deleted */
 #define XLB_BACKEND_F_V6	(1U << 1)	/* address is IPv6 */
+#define XLB_BACKEND_F_MULTIPATH	(1U << 2)	/* route has several next hops: the fib
+						 * picks per flow, so no next-hop cache */
 
 /*
  * xlb_backends value, indexed by backend id. addr and vip_id never change for

@@ -584,10 +584,71 @@ out:
 	th_end(&t);
 }
 
+/*
+ * ECMP toward a backend: the fib picks the next hop by the outer source,
+ * which varies per client, so two flows may take two next hops; each must
+ * keep its own on every packet (no next-hop cache shared across flows).
+ * Next hops .12/.13 (::12/::13) on xbe0, whose MACs end in 0c/0d.
+ */
+static void multipath_per_flow(int fam)
+{
+	const char *vip = fam == 4 ? VIP4 : VIP6, *client = fam == 4 ? CLIENT4 : CLIENT6;
+	const char *be = fam == 4 ? "198.18.9.20" : "fd00:9::20";
+	const char *v = fam == 4 ? "-4" : "-6";
+	uint8_t in[PKT_MAX], out[PKT_MAX], mac[2] = { 0, 0 };
+	uint16_t port[2] = { 0, 0 }, p;
+	size_t len, olen;
+	__u32 verdict;
+	struct th t;
+	int k, i;
+
+	if (env_open(&t, fam == 4 ? "ECMP toward a backend: each flow keeps its next hop (v4)" :
+				    "ECMP toward a backend: each flow keeps its next hop (v6)"))
+		goto out;
+	if (!TH_ASSERT(&t, !env_sh("ip %s route add %s nexthop via %s dev xbe0 nexthop via %s "
+				   "dev xbe0", v, be, fam == 4 ? "198.18.1.12" : "fd00:1::12",
+				   fam == 4 ? "198.18.1.13" : "fd00:1::13"), "add the route"))
+		goto out;
+	th_vip(&t, "tcp", vip, 80, XLB_SCHED_MAGLEV, 1021);
+	th_backend(&t, 0, be, 100, XLB_BACKEND_ACTIVE);
+	if (t.fails)
+		goto out;
+	/* two flows that the fib sends two ways */
+	for (p = 43000; p < 43064 && !port[1]; p++) {
+		len = env_frame(in, client, p, vip, 80, 6, 16);
+		olen = sizeof(out);
+		if (th_run(&t, in, len, out, &olen, &verdict) || verdict != XDP_REDIRECT)
+			continue;
+		k = port[0] ? 1 : 0;
+		if (k && out[5] == mac[0])
+			continue;
+		port[k] = p;
+		mac[k] = out[5];
+	}
+	if (!TH_ASSERT(&t, port[1], "64 flows all took next hop ..%02x: no ECMP split seen",
+		       mac[0]))
+		goto out;
+	for (i = 0; i < 6; i++) {	/* interleaved: A B A B ... */
+		k = i & 1;
+		len = env_frame_flags(in, client, port[k], vip, 80, 6, PKT_TCP_ACK, 16);
+		olen = sizeof(out);
+		if (!TH_ASSERT(&t, !th_run(&t, in, len, out, &olen, &verdict) &&
+				   verdict == XDP_REDIRECT, "flow %u not forwarded", port[k]))
+			break;
+		TH_ASSERT(&t, out[5] == mac[k], "flow %u went via ..%02x, first via ..%02x",
+			  port[k], out[5], mac[k]);
+	}
+out:
+	env_sh("ip %s route del %s 2>/dev/null", v, be);
+	th_end(&t);
+}
+
 void run_fwd_cases(void)
 {
 	multipath_neighbours(4);
 	multipath_neighbours(6);
+	multipath_per_flow(4);
+	multipath_per_flow(6);
 	size_t i;
 
 	new_flow_limit();

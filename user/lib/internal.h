@@ -83,9 +83,10 @@ void xlb_pin_path(const struct xlb *xlb, int m, char *buf, size_t len);
 void xlb_unpin_all(struct xlb *xlb);
 
 /* neigh.c: resolve the next hop(s) toward addr (every one of a multipath
- * route); their egress devices in ifindex[0..*n), at most max. */
-int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, int max, int *n, char *why,
-		      size_t len);
+ * route, *multipath then true); their egress devices in ifindex[0..*n), at
+ * most max. */
+int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, int max, int *n,
+		      bool *multipath, char *why, size_t len);
 
 /* xlb_backend_add(), with the ring rebuild optional (bulk config loads). */
 int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const struct xlb_addr *addr,

@@ -124,9 +124,10 @@ static int neigh_use(int fd, int family, int oif, const __u8 *addr, int alen, ch
 }
 
 /* Returns 0 after resolving every next hop of dst's route when it is a
- * multipath one, their devices added to ifindex[0..*n) (at most max). */
+ * multipath one (*multipath set), their devices added to ifindex[0..*n)
+ * (at most max). */
 static int resolve_multipath(int fd, int family, const __u8 *dst, int alen, int *ifindex,
-			     int max, int *n, char *why, size_t len)
+			     int max, int *n, bool *multipath, char *why, size_t len)
 {
 	struct nl_req req;
 	struct rtattr *rta;
@@ -149,6 +150,7 @@ static int resolve_multipath(int fd, int family, const __u8 *dst, int alen, int 
 
 		if (rta->rta_type != RTA_MULTIPATH)
 			continue;
+		*multipath = true;
 		for (; RTNH_OK(nh, left); left -= NLMSG_ALIGN(nh->rtnh_len), nh = RTNH_NEXT(nh)) {
 			struct rtattr *a = RTNH_DATA(nh);
 			int alen_left = nh->rtnh_len - sizeof(*nh);
@@ -169,8 +171,8 @@ static int resolve_multipath(int fd, int family, const __u8 *dst, int alen, int 
 	return 0;
 }
 
-int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, int max, int *nif, char *why,
-		      size_t len)
+int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, int max, int *nif,
+		      bool *multipath, char *why, size_t len)
 {
 	bool v4 = xlb_addr_is_v4(addr);
 	int family = v4 ? AF_INET : AF_INET6, alen = v4 ? 4 : 16;
@@ -223,7 +225,8 @@ int xlb_neigh_resolve(const struct xlb_addr *addr, int *ifindex, int max, int *n
 
 	err = neigh_use(fd, family, oif, have_gw ? gw : dst, alen, why, len);
 	if (!err)
-		err = resolve_multipath(fd, family, dst, alen, ifindex, max, nif, why, len);
+		err = resolve_multipath(fd, family, dst, alen, ifindex, max, nif, multipath, why,
+					len);
 out:
 	close(fd);
 	return err;

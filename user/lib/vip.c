@@ -680,6 +680,7 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 	struct xlb_vip v;
 	char b[VIPSTR], as[INET6_ADDRSTRLEN], why[128];
 	int err, i, id = -1, reuse = -1, ifindex[16], nif = 0;
+	bool multipath = false;
 	bool v4 = xlb_addr_is_v4(addr);
 
 	err = vip_lookup(xlb, vip, &k, &v);
@@ -727,7 +728,7 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 		xlb_errs(xlb, err, "backend %s on %s: reset counters", as, vs(&k, b));
 		goto out;
 	}
-	err = xlb_neigh_resolve(addr, ifindex, 16, &nif, why, sizeof(why));
+	err = xlb_neigh_resolve(addr, ifindex, 16, &nif, &multipath, why, sizeof(why));
 	if (err)
 		xlb_log(XLB_LOG_WARN, "backend %s: next hop not resolved (%s); will retry on traffic\n",
 			as, why);
@@ -743,7 +744,8 @@ int xlb_backend_add_nr(struct xlb *xlb, const struct xlb_vip_key *vip, const str
 
 	memcpy(be.addr, addr->addr, 16);
 	be.vip_id = v.id;
-	be.flags = XLB_BACKEND_F_VALID | (v4 ? 0 : XLB_BACKEND_F_V6);
+	be.flags = XLB_BACKEND_F_VALID | (v4 ? 0 : XLB_BACKEND_F_V6) |
+		   (multipath ? XLB_BACKEND_F_MULTIPATH : 0);
 	be.weight = weight;
 	be.state = state;
 	if (bpf_map_update_elem(xlb->fds[M_BACKENDS], &id, &be, BPF_ANY)) {
