@@ -270,6 +270,18 @@ for n in 1 2 3 4; do
 	[ "$m" = "$l" ] || { mism=$((mism + 1)); info "backend $n: metrics $m, lbctl $l"; }
 done
 check "xlb_backend_packets_total = lbctl stats for every backend" test $mism = 0
+# Global reasons: read before lbctl's, so never above it (counters only grow).
+G=$(tb_lbctl -j stats show | jq -c .global)
+over=0
+for r in $(jq -r 'keys[]' <<<"$G"); do
+	m=$(mval "xlb_reason_packets_total{reason=\"$r\"}")
+	l=$(jq -r ".$r.packets" <<<"$G")
+	[ -n "$m" ] && [ "$m" -le "$l" ] || { over=$((over + 1)); info "reason $r: metrics '$m', lbctl $l"; }
+done
+check "xlb_reason_packets_total for every reason, consistent with lbctl stats ($over off)" \
+	test $over = 0
+check "xlb_reason_packets_total{reason=\"conn_hit\"} counts the established packets" \
+	test "$(mval 'xlb_reason_packets_total{reason="conn_hit"}')" -gt 0
 check "xlb_pool_active_backends = 1" test "$(mval 'xlb_pool_active_backends{pool="echo"')" = 1
 check "xlb_backend_state reports 3 standby" \
 	test "$(grep -F 'state="standby"} 1' <<<"$M" | grep -cF "vip=\"$VIP\"")" = 3

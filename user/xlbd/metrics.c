@@ -120,6 +120,22 @@ char *metrics_render(struct xlbd *d, size_t *len)
 	VIP_COUNTER("xlb_vip_new_flows_total", new_flows, "Flows scheduled on the VIP.")
 	VIP_COUNTER("xlb_vip_drops_total", drops, "Packets of the VIP dropped, any reason.")
 #undef VIP_COUNTER
+	{	/* every reason and event of the data plane (xlb_stats) */
+		struct xlb_counter g[XLB_STAT_MAX];
+
+		if (!xlb_stats_global(d->xlb, g)) {
+			family(f, "xlb_reason_packets_total", "counter",
+			       "Packets by the reason that ended them, or by event.");
+			for (k = 0; k < XLB_STAT_MAX; k++)
+				fprintf(f, "xlb_reason_packets_total{reason=\"%s\"} %llu\n",
+					xlb_stat_name(k), (unsigned long long)g[k].packets);
+			family(f, "xlb_reason_bytes_total", "counter",
+			       "Bytes (L2 frames) by reason or event.");
+			for (k = 0; k < XLB_STAT_MAX; k++)
+				fprintf(f, "xlb_reason_bytes_total{reason=\"%s\"} %llu\n",
+					xlb_stat_name(k), (unsigned long long)g[k].bytes);
+		}
+	}
 #define BE_COUNTER(name, field, help)						\
 	family(f, name, "counter", help);					\
 	for (i = 0; i < r.nb; i++)						\
