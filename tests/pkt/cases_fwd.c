@@ -3,8 +3,8 @@
  * Forwarding drops that need more than map setup through libxlb:
  *  - DROP_NO_TX_PORT: the fib picks an egress device other than the ingress
  *    one, but that device is not in xlb_tx_ports. libxlb adds the device when
- *    it adds the backend, so the case removes it again through the map (found
- *    from the program's own map ids: the harness's xlb is unpinned), sends the
+ *    it adds the backend, so the case removes it again through the map
+ *    (xlb_map_fd: the harness's xlb is unpinned), sends the
  *    flow (dropped), puts the device back and sends the same frame again
  *    (forwarded): the missing port alone caused the drop.
  *  - DROP_ENCAP: bpf_xdp_adjust_head() refused for want of headroom, which
@@ -22,32 +22,6 @@
 #include <bpf/bpf.h>
 
 #include "env.h"
-
-/* Returns an fd of the program's map called name (caller closes), or -errno. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	struct bpf_prog_info pi = {};
-	__u32 ids[64], n, len = sizeof(pi), i;
-	int fd;
-
-	pi.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
-		return -errno;
-	n = pi.nr_map_ids < 64 ? pi.nr_map_ids : 64;
-	for (i = 0; i < n; i++) {
-		struct bpf_map_info mi = {};
-		__u32 mlen = sizeof(mi);
-
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && !strcmp(mi.name, name))
-			return fd;
-		close(fd);
-	}
-	return -ENOENT;
-}
 
 /* ---- DROP_NO_TX_PORT ----------------------------------------------------- */
 
@@ -85,8 +59,8 @@ static void run_txrow(const struct txrow *r)
 	be = th_backend(&t, 0, r->backend, 100, XLB_BACKEND_ACTIVE);
 	if (t.fails)
 		goto out;
-	fd = prog_map_fd(t.prog_fd, "xlb_tx_ports");
-	if (!TH_ASSERT(&t, fd >= 0, "xlb_tx_ports of the program: %s", strerror(-fd)))
+	fd = xlb_map_fd(t.xlb, "xlb_tx_ports");
+	if (!TH_ASSERT(&t, fd >= 0, "xlb_tx_ports: %s", strerror(-fd)))
 		goto out;
 	/* libxlb put the backend's device in; without that the case proves nothing. */
 	if (!TH_ASSERT(&t, !bpf_map_lookup_elem(fd, &ifx, &val) && val == ifx,
@@ -126,8 +100,6 @@ static void run_txrow(const struct txrow *r)
 	e.outlen = env_exp_fwd(&t, be, in, len, out);
 	th_check(&t, "same frame, port back", in, len, &e);
 out:
-	if (fd >= 0)
-		close(fd);
 	th_end(&t);
 }
 
@@ -423,8 +395,8 @@ static void new_flow_limit(void)
 	if (limit_open(&t, "new_flow_limit 2: the 3rd new flow of a second is not inserted",
 		       XLB_SCHED_MAGLEV, 1, 2))
 		goto out;
-	fd = prog_map_fd(t.prog_fd, "xlb_conns");
-	if (!TH_ASSERT(&t, fd >= 0, "xlb_conns of the program: %s", strerror(-fd)))
+	fd = xlb_map_fd(t.xlb, "xlb_conns");
+	if (!TH_ASSERT(&t, fd >= 0, "xlb_conns: %s", strerror(-fd)))
 		goto out;
 	limit_step(&t, fd, 0, 41000, true);
 	limit_step(&t, fd, 0, 41001, true);
@@ -436,8 +408,6 @@ static void new_flow_limit(void)
 		for (int p = 41010; p < 41015; p++)
 			limit_step(&t, fd, 0, p, true);
 out:
-	if (fd >= 0)
-		close(fd);
 	th_end(&t);
 	cpu_unpin(&cpu);
 }

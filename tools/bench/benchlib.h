@@ -191,38 +191,6 @@ static inline int bl_vip(struct xlb *x, const char *proto, const char *addr, int
 	return (int)info.id;
 }
 
-/* Returns an fd of the balancer's xlb_conns map (found through its
- * loaded program), or -1 after printing why. */
-static inline int bl_conns_fd(struct xlb *x)
-{
-	__u32 ids[64], n = 64, i;
-	struct bpf_prog_info pi;
-	struct bpf_map_info mi;
-	__u32 len;
-	int fd;
-
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = n;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(pi);
-	if (bpf_obj_get_info_by_fd(xlb_prog_fd(x), &pi, &len)) {
-		printf("Error: reading the balancer program's info: %s\n", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < pi.nr_map_ids && i < n; i++) {
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		memset(&mi, 0, sizeof(mi));
-		len = sizeof(mi);
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &len) && !strcmp(mi.name, "xlb_conns"))
-			return fd;
-		close(fd);
-	}
-	printf("Error: the balancer program uses no map named xlb_conns\n");
-	return -1;
-}
-
 /* Flow number i (see bench.bpf.c) as the xlb_conns key, toward vip4:port. */
 static inline void bl_flow(__u32 i, const char *vip4, int port, __u8 proto, struct xlb_flow *f)
 {

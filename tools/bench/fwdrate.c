@@ -306,9 +306,11 @@ int main(int argc, char **argv)
 	if (vid < 0 || bl_neigh(X_DEV, NBE))
 		return 1;
 	vip_id = vid;
-	conns_fd = bl_conns_fd(x);
-	if (conns_fd < 0)
+	conns_fd = xlb_map_fd(x, "xlb_conns");
+	if (conns_fd < 0) {
+		printf("Error: xlb_conns: %s\n", strerror(-conns_fd));
 		return 1;
+	}
 	if (xlb_prog_attach(x, X_DEV, XLB_ATTACH_NATIVE)) {
 		printf("Error: attach xlb to %s: %s\n", X_DEV, xlb_errmsg(x));
 		return 1;

@@ -237,6 +237,16 @@ void xlb_unpin_all(struct xlb *xlb)
 	rmdir(xlb->pin_dir);
 }
 
+int xlb_map_fd(struct xlb *xlb, const char *name)
+{
+	int m;
+
+	for (m = 0; m < M_MAX; m++)
+		if (!strcmp(xlb_map_defs[m].name, name))
+			return m == M_CONNS ? xlb_conns_fd(xlb) : xlb->fds[m];
+	return -ENOENT;
+}
+
 void xlb_forget_prog(struct xlb *xlb)
 {
 	xlb_bpf__destroy(xlb->skel);

@@ -63,6 +63,10 @@ const char *xlb_open_errmsg(void);
 
 /* fd of the loaded balancer program (UNPINNED mode, or after attach). */
 int xlb_prog_fd(const struct xlb *xlb);
+/* fd of xlb's map called name (e.g. "xlb_conns"), owned by xlb (do not
+ * close it), or -ENOENT: for tests and benchmarks that set up states lbctl
+ * does not make. */
+int xlb_map_fd(struct xlb *xlb, const char *name);
 
 /* ---- Program attach (libxdp) ---------------------------------------------- */
 
